@@ -1,0 +1,322 @@
+"""The corpus store: fetch (checksummed), import from a path, and find corpora on disk.
+
+A corpus is ``<root>/<domain>/input.txt``. The writable root is ``$PLAYGROUND_HOME/corpora``
+(``PLAYGROUND_HOME`` defaults to the current folder); ``PLAYGROUND_CORPORA`` adds read-only
+roots, separated by ``os.pathsep``. A fetched corpus carries ``meta.json`` with the sha256
+it was fetched with, and is verified against it (or the domain's pinned hash) on use.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from playground.domains import Domain, Source
+from playground.errors import PlaygroundError
+
+CHUNK = 1 << 20
+Progress = Callable[[str, int, "int | None"], None]  # (label, bytes done, bytes total)
+
+
+def home() -> Path:
+    return Path(os.environ.get("PLAYGROUND_HOME") or ".")
+
+
+def store_dir(name: str) -> Path:
+    return home() / "corpora" / name
+
+
+def search_roots() -> list[Path]:
+    extra = [Path(p).expanduser() for p in os.environ.get("PLAYGROUND_CORPORA", "").split(os.pathsep) if p]
+    return [home() / "corpora", *extra]
+
+
+def find_corpus(domain: Domain) -> Path | None:
+    """The first corpus file for ``domain`` on the search path, or None."""
+    if domain.corpus.path is not None:
+        return domain.corpus.path
+    for root in search_roots():
+        candidate = root / domain.name / "input.txt"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def fetch_hint(domain: Domain) -> str:
+    return f"playground corpus fetch {domain.name}"
+
+
+def corpus_path(domain: Domain) -> Path:
+    """The verified corpus file for ``domain``, or a PlaygroundError saying how to get it."""
+    path = find_corpus(domain)
+    if path is None:
+        raise PlaygroundError(f"the {domain.name} corpus is missing; get it with `{fetch_hint(domain)}` "
+                              f"(or point PLAYGROUND_CORPORA at a folder holding {domain.name}/input.txt)")
+    expected = domain.corpus.sha256 or _recorded_sha256(path)
+    digest = check_text(path)
+    if expected and digest != expected:
+        raise PlaygroundError(f"{path} has sha256 {digest[:16]}…, expected {expected[:16]}…; "
+                              f"refetch it with `{fetch_hint(domain)} --force`")
+    return path
+
+
+def check_text(path: Path) -> str:
+    """Check that ``path`` is a non-empty UTF-8 text file; return its sha256."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise PlaygroundError(f"cannot read {path}: {exc.strerror or exc}") from None
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    with handle:
+        try:
+            while chunk := handle.read(CHUNK):
+                if b"\0" in chunk:
+                    raise PlaygroundError(f"{path} looks binary (it holds NUL bytes); a corpus must be UTF-8 text")
+                decoder.decode(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise PlaygroundError(f"{path} is not UTF-8 text (bad byte at offset {size + exc.start})") from None
+        except OSError as exc:
+            raise PlaygroundError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size == 0:
+        raise PlaygroundError(f"{path} is empty")
+    return digest.hexdigest()
+
+
+def _recorded_sha256(path: Path) -> str | None:
+    meta = path.with_name("meta.json")
+    try:
+        return json.loads(meta.read_text())["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+# -- fetching --------------------------------------------------------------------------
+
+def is_url(text: str) -> bool:
+    return text.split("://", 1)[0] in ("http", "https", "file") and "://" in text
+
+
+def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 60) -> str:
+    """Download ``url`` to ``dest`` and return the sha256 of what arrived."""
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
+            total = response.headers.get("Content-Length")
+            total = int(total) if total and total.isdigit() else None
+            done = 0
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(url.rsplit("/", 1)[-1], done, total)
+    except urllib.error.HTTPError as exc:
+        raise PlaygroundError(f"download failed: {url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise PlaygroundError(f"download failed: {url}: {reason}") from None
+    return digest.hexdigest()
+
+
+def fetch(domain: Domain, source: str | None = None, force: bool = False,
+          progress: Progress | None = None) -> dict[str, Any]:
+    """Put ``domain``'s corpus into the store and return its meta record.
+
+    Without ``source`` it downloads the domain's upstream sources (each verified where its
+    sha256 is pinned) and assembles them. ``source`` may be a URL, a file, or a folder (one
+    holding ``input.txt``, or a checkout the domain's recipe assembles). Nothing is left
+    under the final name unless it is complete and verified.
+    """
+    if domain.corpus.path is not None:
+        raise PlaygroundError(f"{domain.corpus.path} is an ad-hoc text file; there is nothing to fetch")
+    dest = store_dir(domain.name) / "input.txt"
+    if dest.exists() and not force:
+        raise PlaygroundError(f"{dest} already exists; add --force to fetch it again")
+    if source is None and not domain.corpus.sources:
+        raise PlaygroundError(f"domain {domain.name!r} names no upstream source; use --from PATH_OR_URL")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".fetch-", dir=dest.parent) as tmp:
+        work = Path(tmp)
+        built = _build(domain, source, work, progress)
+        digest = check_text(built)
+        expected = domain.corpus.sha256
+        if expected and digest != expected:
+            raise PlaygroundError(f"checksum mismatch for the {domain.name} corpus: got sha256 {digest}, "
+                                  f"expected {expected}; nothing was kept")
+        meta = {
+            "domain": domain.name,
+            "sha256": digest,
+            "bytes": built.stat().st_size,
+            "pinned": bool(expected),
+            "source": source or [s.url for s in domain.corpus.sources],
+            "license": domain.corpus.license,
+            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        _fsync(built)
+        os.replace(built, dest)
+        write_atomic(dest.with_name("meta.json"), json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def _build(domain: Domain, source: str | None, work: Path, progress: Progress | None) -> Path:
+    """Produce the corpus as a file inside ``work``."""
+    folder = work / "src"
+    folder.mkdir()
+    if source is None:
+        for spec in domain.corpus.sources:
+            _download_source(spec, folder, progress)
+        return _assemble(domain, _unpack_archives(folder), work)
+    if is_url(source):
+        spec = Source(source)
+        path = folder / spec.name
+        download(source, path, progress)
+        return _from_file(domain, path, work)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if (path / "input.txt").is_file():
+            return _copy(path / "input.txt", work / "input.txt", progress)
+        if domain.corpus.assemble is None:
+            raise PlaygroundError(f"{path} holds no input.txt, and the {domain.name} domain has no recipe to build one")
+        return _assemble(domain, path, work)
+    if path.is_file():
+        return _from_file(domain, path, work)
+    raise PlaygroundError(f"no such file, folder or URL: {source}")
+
+
+def _download_source(spec: Source, folder: Path, progress: Progress | None) -> None:
+    path = folder / spec.name
+    digest = download(spec.url, path, progress)
+    if spec.sha256 and digest != spec.sha256:
+        raise PlaygroundError(f"checksum mismatch for {spec.url}: got sha256 {digest}, expected {spec.sha256}; "
+                              "nothing was kept")
+
+
+def _from_file(domain: Domain, path: Path, work: Path) -> Path:
+    """A single file: an archive for the domain's recipe, or the corpus text itself."""
+    if domain.corpus.assemble is not None and _is_archive(path):
+        unpacked = work / "unpacked"
+        unpacked.mkdir()
+        _unpack(path, unpacked)
+        return _assemble(domain, _single_root(unpacked), work)
+    return path if path.is_relative_to(work) else _copy(path, work / "input.txt")
+
+
+def _assemble(domain: Domain, folder: Path, work: Path) -> Path:
+    if domain.corpus.assemble is None:
+        files = [p for p in folder.iterdir() if p.is_file()]
+        if len(files) != 1:
+            raise PlaygroundError(f"domain {domain.name!r} has {len(files)} sources but no recipe to join them")
+        return files[0]
+    try:
+        data = domain.corpus.assemble(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise PlaygroundError(f"cannot build the {domain.name} corpus from {folder}: {exc}") from None
+    out = work / "input.txt"
+    out.write_bytes(data)
+    return out
+
+
+def _copy(src: Path, dest: Path, progress: Progress | None = None) -> Path:
+    try:
+        total = src.stat().st_size
+        with open(src, "rb") as fin, open(dest, "wb") as fout:
+            done = 0
+            while chunk := fin.read(CHUNK):
+                fout.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(src.name, done, total)
+    except OSError as exc:
+        raise PlaygroundError(f"cannot read {src}: {exc.strerror or exc}") from None
+    return dest
+
+
+def _is_archive(path: Path) -> bool:
+    return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
+
+
+def _unpack(archive: Path, dest: Path) -> None:
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(dest)
+        else:
+            with tarfile.open(archive) as tf:
+                tf.extractall(dest, filter="data")
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+        raise PlaygroundError(f"cannot unpack {archive.name}: {exc}") from None
+
+
+def _unpack_archives(folder: Path) -> Path:
+    """Unpack any downloaded archive in place; return the folder the recipe should read."""
+    archives = [p for p in folder.iterdir() if p.is_file() and _is_archive(p)]
+    for archive in archives:
+        _unpack(archive, folder)
+        archive.unlink()
+    return _single_root(folder)
+
+
+def _single_root(folder: Path) -> Path:
+    """GitHub and kernel tarballs hold one top folder: descend into it."""
+    entries = list(folder.iterdir())
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else folder
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- information -----------------------------------------------------------------------
+
+def info(domain: Domain) -> dict[str, Any]:
+    """Facts about the corpus the domain would train on."""
+    path = corpus_path(domain)
+    data = path.read_bytes()
+    text = data.decode("utf-8")
+    meta = {}
+    if path.with_name("meta.json").is_file():
+        meta = json.loads(path.with_name("meta.json").read_text())
+    return {
+        "domain": domain.name,
+        "path": str(path),
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "characters": len(text),
+        "distinct_characters": len(set(text)),
+        "lines": text.count("\n") + (0 if text.endswith("\n") else 1),
+        "kind": domain.corpus.kind,
+        "license": domain.corpus.license,
+        "source": meta.get("source") or [s.url for s in domain.corpus.sources] or str(path),
+    }

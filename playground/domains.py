@@ -1,0 +1,120 @@
+"""What a domain is: its corpus, how samples are post-processed and scored, its defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from playground.errors import PlaygroundError
+
+CorpusKind = Literal["stream", "lines"]
+
+
+@dataclass(frozen=True)
+class Score:
+    """The verdict on one sample."""
+
+    valid: bool
+    value: float  # in [0, 1]: how close to valid (1.0 when valid)
+    category: str = "ok"  # error class, e.g. "undefined-control-sequence", or "ok"
+    detail: str = ""  # the first relevant error line
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One upstream file. ``sha256`` pins its bytes where they are known."""
+
+    url: str
+    sha256: str | None = None
+    filename: str | None = None  # name to store it under; defaults to the URL's last segment
+
+    @property
+    def name(self) -> str:
+        return self.filename or self.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Where a domain's training text comes from and how it is put together.
+
+    ``sources`` are downloaded into one folder. Without ``assemble`` there must be exactly
+    one source and it is the corpus; with it, ``assemble(folder) -> bytes`` builds the
+    corpus from that folder (which may also be a local checkout given with ``--from``).
+    ``sha256`` pins the finished corpus where it is known.
+    """
+
+    sources: tuple[Source, ...] = ()
+    license: str = "unknown"
+    kind: CorpusKind = "stream"  # a character stream, or one example per line
+    sha256: str | None = None
+    assemble: Callable[[Path], bytes] | None = None
+    homepage: str = ""
+    path: Path | None = None  # a fixed local file (ad-hoc text domains)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A kind of text the playground can learn, sample and judge.
+
+    ``defaults`` holds flat config overrides (``{"hidden": 512, "temperature": 0.8}``),
+    applied over the built-in defaults and under a config file and flags.
+    """
+
+    name: str
+    description: str
+    corpus: Corpus
+    postprocess: Sequence[Callable[[str], str]] = ()
+    score: Callable[[list[str]], list[Score]] | None = None
+    requires: Sequence[str] = ()  # external programs the scorer uses
+    split: Callable[[str], list[str]] | None = None  # one file's text -> samples
+    stop: str | None = None  # sampling stops a sample at this string
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    plugin: str = ""  # set by the plugin host: which plugin registered it
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum() or self.name != self.name.lower():
+            raise ValueError(f"domain name {self.name!r} must be a lowercase identifier")
+        if self.corpus.kind not in ("stream", "lines"):
+            raise ValueError(f"domain {self.name!r}: corpus kind must be 'stream' or 'lines'")
+
+    def missing_tools(self) -> list[str]:
+        return [tool for tool in self.requires if shutil.which(tool) is None]
+
+    def split_samples(self, text: str) -> list[str]:
+        if self.split is not None:
+            return self.split(text)
+        if self.corpus.kind == "lines":
+            return [line for line in text.splitlines() if line.strip()]
+        return [text]
+
+
+def text_domain(path: Path) -> Domain:
+    """A generic domain for an ad-hoc UTF-8 text file: train on anything."""
+    return Domain(
+        name="text",
+        description=f"ad-hoc text from {path}",
+        corpus=Corpus(path=path.resolve(), license="yours"),
+    )
+
+
+def get_domain(name_or_path: str, domains: Mapping[str, Domain]) -> Domain:
+    """Find a registered domain by name, or treat an existing file as ad-hoc text."""
+    if name_or_path in domains:
+        return domains[name_or_path]
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return text_domain(path)
+    if path.exists():
+        raise PlaygroundError(f"{name_or_path} is not a file; give a domain name or a UTF-8 text file")
+    close = difflib.get_close_matches(name_or_path, list(domains), n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    known = ", ".join(sorted(domains)) or "none"
+    raise PlaygroundError(f"unknown domain {name_or_path!r}{hint}; known domains: {known}")

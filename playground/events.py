@@ -1,0 +1,106 @@
+"""Events: the one stream that training produces and every front end consumes.
+
+Each event is a frozen dataclass named in the past tense. ``to_dict()`` gives the
+JSON form used by ``--json`` output and the run's JSONL logs; ``from_dict()`` reads
+it back (the TUI can follow a run through its JSONL stream).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str] = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.kind, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    kind: ClassVar[str] = "run_started"
+    run_dir: str
+    domain: str
+    config: dict[str, Any]
+    n_params: int
+    vocab_size: int
+    device: str
+    step: int = 0  # > 0 when the run resumes
+
+
+@dataclass(frozen=True)
+class StepCompleted(Event):
+    kind: ClassVar[str] = "step_completed"
+    step: int
+    loss: float  # nats/char on this batch
+    lr: float
+    chars_per_s: float
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class EvalCompleted(Event):
+    kind: ClassVar[str] = "eval_completed"
+    step: int
+    train_loss: float  # nats/char
+    val_loss: float  # nats/char over the full validation split
+    is_best: bool
+
+
+@dataclass(frozen=True)
+class SampleGenerated(Event):
+    kind: ClassVar[str] = "sample_generated"
+    step: int
+    text: str
+    temperature: float
+
+
+@dataclass(frozen=True)
+class SampleScored(Event):
+    kind: ClassVar[str] = "sample_scored"
+    step: int
+    text: str
+    score: dict[str, Any]  # Score.to_dict()
+
+
+@dataclass(frozen=True)
+class ValidityMeasured(Event):
+    kind: ClassVar[str] = "validity_measured"
+    step: int
+    valid_rate: float
+    unique_rate: float
+    novel_rate: float
+    n: int
+    ci: dict[str, list[float]] = field(default_factory=dict)  # rate name -> [low, high]
+
+
+@dataclass(frozen=True)
+class CheckpointSaved(Event):
+    kind: ClassVar[str] = "checkpoint_saved"
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    kind: ClassVar[str] = "run_finished"
+    step: int
+    reason: str  # "max_steps", "max_time", "interrupted", "stopped", "failed"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (RunStarted, StepCompleted, EvalCompleted, SampleGenerated, SampleScored,
+                ValidityMeasured, CheckpointSaved, RunFinished)
+}
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from its ``to_dict()`` form."""
+    fields = dict(data)
+    cls = EVENT_TYPES[fields.pop("event")]
+    return cls(**fields)

@@ -1,0 +1,22 @@
+"""Baby names (makemore): 32,032 names, one per line."""
+
+from playground import Corpus, Domain, Source, hookimpl
+
+SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
+URL = "https://raw.githubusercontent.com/karpathy/makemore/988aa59e4d8fefa526d06f3b453ad116258398d4/names.txt"
+
+
+@hookimpl
+def register_domains(register):
+    register(Domain(
+        name="names",
+        description="US baby names of 2018 (makemore), one name per line",
+        corpus=Corpus(
+            sources=(Source(URL, sha256=SHA256, filename="input.txt"),),
+            sha256=SHA256,
+            kind="lines",
+            license="public domain data (SSA); makemore repository: MIT",
+            homepage="https://github.com/karpathy/makemore",
+        ),
+        stop="\n",
+    ))

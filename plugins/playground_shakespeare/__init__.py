@@ -1,0 +1,21 @@
+"""Tiny Shakespeare: 1.1 MB of plays, the char-rnn classic."""
+
+from playground import Corpus, Domain, Source, hookimpl
+
+SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+URL = ("https://raw.githubusercontent.com/karpathy/char-rnn/"
+       "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data/tinyshakespeare/input.txt")
+
+
+@hookimpl
+def register_domains(register):
+    register(Domain(
+        name="shakespeare",
+        description="Tiny Shakespeare (char-rnn): speakers and verse from the plays",
+        corpus=Corpus(
+            sources=(Source(URL, sha256=SHA256),),
+            sha256=SHA256,
+            license="public domain text (char-rnn repository: MIT)",
+            homepage="https://github.com/karpathy/char-rnn",
+        ),
+    ))

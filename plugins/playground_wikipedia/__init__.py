@@ -1,0 +1,42 @@
+"""Wikipedia markup: enwik8-style MediaWiki XML with XML-escaped wikitext."""
+
+import bz2
+from pathlib import Path
+
+from playground import Corpus, Domain, Source, hookimpl
+
+ENWIK8 = Source(
+    "https://raw.githubusercontent.com/Mentors4EDU/Break-CS/5aba2368d50c49a03e888b7d4e8117dcf514b434/enwik8",
+    sha256="3f326db2753c31e7f0515b339b42e99473792f0ccec0b5b3361a3366e324008f",
+)
+ENWIKI_2016 = Source(
+    "https://raw.githubusercontent.com/piskvorky/gensim/4.4.0/gensim/test/test_data/"
+    "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
+)
+SHA256 = "9894150219e535bba26a3336e1263616ba1ea5ae8cdc23e1a832d6628386b7c8"
+
+
+def assemble(folder: Path) -> bytes:
+    """The start of enwik8 up to its last complete page, then a 2016 dump excerpt."""
+    enwik8 = (folder / ENWIK8.name).read_bytes()
+    end = enwik8.rfind(b"</page>\n")
+    if end < 0:
+        raise ValueError(f"{ENWIK8.name} holds no complete <page>")
+    excerpt = bz2.decompress((folder / ENWIKI_2016.name).read_bytes())
+    return enwik8[: end + len(b"</page>\n")] + excerpt
+
+
+@hookimpl
+def register_domains(register):
+    register(Domain(
+        name="wikipedia",
+        description="English Wikipedia as MediaWiki XML (enwik8 start + a 2016 excerpt)",
+        corpus=Corpus(
+            sources=(ENWIK8, ENWIKI_2016),
+            sha256=SHA256,
+            assemble=assemble,
+            license="CC BY-SA 3.0 / GFDL (Wikipedia contributors)",
+            homepage="https://en.wikipedia.org",
+        ),
+        defaults={"max_vocab": 256},
+    ))
