@@ -133,13 +133,15 @@ def domains(as_json: JsonOpt = False) -> None:
     table = Table("domain", "corpus", "scorer", "tools", "description", title="domains")
     for row in rows:
         corpus = row["corpus"]
-        status = ("[green]ready[/]" if corpus["status"] == "ready"
-                  else f"[red]{corpus['status']}[/]: [bold]{corpus['fetch']}[/]")
+        status = "[green]ready[/]" if corpus["status"] == "ready" else f"[red]{corpus['status']}[/]"
         scorer = "[green]yes[/]" if row["scorer"] else "[dim]none yet[/]"
         tools = ", ".join(f"{t} [green]✓[/]" if ok else f"{t} [red]missing[/]"
                           for t, ok in row["requires"].items()) or "-"
         table.add_row(row["name"], status, scorer, tools, row["description"])
     out.print(table)
+    for row in rows:
+        if row["corpus"]["status"] != "ready":
+            out.print(f"{row['name']}: {row['corpus']['error']}", soft_wrap=True)
 
 
 @command()

@@ -126,7 +126,7 @@ class PluginHost:
         """Every registered domain by name; each plugin's register_domains runs in isolation."""
         if self._domains is None:
             self._domains = {}
-            for impl in reversed(self.pm.hook.register_domains.get_hookimpls()):  # load order
+            for impl in self.pm.hook.register_domains.get_hookimpls():  # in load order
                 self._collect(impl.plugin, impl.function)
         return self._domains
 

@@ -1,0 +1,60 @@
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_corpora() -> Path:
+    """The real corpora: PLAYGROUND_CORPORA (CI points it at ../shared/corpora)."""
+    roots = [Path(p) for p in os.environ.get("PLAYGROUND_CORPORA", "").split(os.pathsep) if p]
+    roots.append(ROOT.parent / "shared" / "corpora")
+    for root in roots:
+        if (root / "names" / "input.txt").is_file():
+            return root.resolve()
+    pytest.fail("the real corpora are missing: set PLAYGROUND_CORPORA=../shared/corpora")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Each test gets its own PLAYGROUND_HOME and a fresh plugin host."""
+    from playground import plugins
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("PLAYGROUND_HOME", str(home))
+    for name in ("PLAYGROUND_PLUGINS_DIR", "PLAYGROUND_DISABLE_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    plugins._host.cache_clear()
+    yield home
+    plugins._host.cache_clear()
+
+
+@pytest.fixture
+def with_corpora(shared_corpora, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_CORPORA", str(shared_corpora))
+    return shared_corpora
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """Serve a folder on 127.0.0.1 (never the internet); yields (folder, base URL)."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
