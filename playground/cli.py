@@ -66,7 +66,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_callback(
     plugins_dir: Annotated[Optional[Path], typer.Option(
-        "--plugins-dir", envvar="PLAYGROUND_PLUGINS_DIR", file_okay=False,
+        "--plugins-dir", envvar="PLAYGROUND_PLUGINS_DIR", exists=True, file_okay=False,
         help="Load every *.py in this folder as a plugin.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,

@@ -151,7 +151,17 @@ def fetch(domain: Domain, source: str | None = None, force: bool = False,
         raise PlaygroundError(f"{dest} already exists; add --force to fetch it again")
     if source is None and not domain.corpus.sources:
         raise PlaygroundError(f"domain {domain.name!r} names no upstream source; use --from PATH_OR_URL")
+    created = not dest.parent.exists()
     dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _fetch_into(domain, source, dest, progress)
+    except BaseException:
+        if created and not any(dest.parent.iterdir()):
+            dest.parent.rmdir()
+        raise
+
+
+def _fetch_into(domain: Domain, source: str | None, dest: Path, progress: Progress | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=".fetch-", dir=dest.parent) as tmp:
         work = Path(tmp)
         built = _build(domain, source, work, progress)

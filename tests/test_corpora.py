@@ -67,7 +67,7 @@ def test_fetch_of_a_missing_url_fails_cleanly(builtin, http_server, isolated_hom
         corpora.fetch(served(builtin["names"], base))
     with pytest.raises(PlaygroundError, match="download failed: http://127.0.0.1:9/x.txt"):
         corpora.fetch(builtin["names"], "http://127.0.0.1:9/x.txt")
-    assert not (isolated_home / "corpora" / "names" / "input.txt").exists()
+    assert not (isolated_home / "corpora" / "names").exists()  # not even an empty folder
 
 
 def test_unpinned_fetch_records_its_sha_and_later_checks_it(http_server, isolated_home):

@@ -196,3 +196,9 @@ def test_cli_plugins_table_shows_each_plugin():
     for name in FIVE:
         assert name in result.stdout
     assert "builtin" in result.stdout and "register_domains" in result.stdout
+
+
+def test_a_missing_plugins_folder_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(app, ["--plugins-dir", str(tmp_path / "nope"), "domains"])
+    assert result.exit_code == 2
+    assert "does not exist" in " ".join(result.output.replace("│", " ").split())
