@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Read once: each test then runs without it unless it asks for the `with_corpora` fixture.
+CORPORA_ROOTS = [Path(p) for p in os.environ.get("PLAYGROUND_CORPORA", "").split(os.pathsep) if p]
 
 
 @pytest.fixture(scope="session")
 def shared_corpora() -> Path:
     """The real corpora: PLAYGROUND_CORPORA (CI points it at ../shared/corpora)."""
-    roots = [Path(p) for p in os.environ.get("PLAYGROUND_CORPORA", "").split(os.pathsep) if p]
-    roots.append(ROOT.parent / "shared" / "corpora")
-    for root in roots:
+    for root in [*CORPORA_ROOTS, ROOT.parent / "shared" / "corpora"]:
         if (root / "names" / "input.txt").is_file():
             return root.resolve()
     pytest.fail("the real corpora are missing: set PLAYGROUND_CORPORA=../shared/corpora")
@@ -28,7 +28,7 @@ def isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("PLAYGROUND_HOME", str(home))
-    for name in ("PLAYGROUND_PLUGINS_DIR", "PLAYGROUND_DISABLE_PLUGINS"):
+    for name in ("PLAYGROUND_CORPORA", "PLAYGROUND_PLUGINS_DIR", "PLAYGROUND_DISABLE_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     plugins._host.cache_clear()
     yield home
