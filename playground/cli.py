@@ -210,3 +210,93 @@ def corpus_info(domain: DomainArg, as_json: JsonOpt = False) -> None:
 
 def main() -> None:
     app()
+
+
+# -- train and sample --------------------------------------------------------------------
+
+def _opt(help_text: str, *names: str, key: str | None = None):
+    """An option that is None unless given, so domain defaults and config files apply."""
+    from playground.engine.config import DEFAULTS
+
+    if key is not None:
+        help_text += f" [built-in: {DEFAULTS[key]}]"
+    return typer.Option(*names, help=help_text, show_default=False)
+
+
+@command()
+def train(
+    domain: Annotated[Optional[str], typer.Argument(
+        help="A domain name or a UTF-8 text file; optional with --resume.", show_default=False)] = None,
+    cell: Annotated[Optional[str], _opt("Recurrent cell: lstm, gru, rnn, lstm-peephole or lstm-coupled.", key="cell")] = None,
+    layers: Annotated[Optional[int], _opt("Stacked recurrent layers.", key="layers")] = None,
+    hidden: Annotated[Optional[int], _opt("Hidden units per layer.", key="hidden")] = None,
+    embed: Annotated[Optional[int], _opt("Character embedding size.", key="embed")] = None,
+    dropout: Annotated[Optional[float], _opt("Dropout in [0, 1).", key="dropout")] = None,
+    seq_len: Annotated[Optional[int], _opt("Characters per truncated-BPTT window.", key="seq_len")] = None,
+    batch_size: Annotated[Optional[int], _opt("Parallel contiguous streams per batch.", key="batch_size")] = None,
+    lr: Annotated[Optional[float], _opt("Peak learning rate (AdamW).", key="lr")] = None,
+    weight_decay: Annotated[Optional[float], _opt("AdamW weight decay.", key="weight_decay")] = None,
+    grad_clip: Annotated[Optional[float], _opt("Max gradient norm; 0 turns clipping off.", key="grad_clip")] = None,
+    warmup: Annotated[Optional[int], _opt("Linear warmup steps before the cosine decay.", key="warmup")] = None,
+    max_steps: Annotated[Optional[int], _opt("Stop after this many steps.", key="max_steps")] = None,
+    max_time: Annotated[Optional[float], _opt(
+        "Wall-clock budget in seconds; the learning-rate schedule follows it.", key="max_time")] = None,
+    eval_every: Annotated[Optional[int], _opt("Steps between full-validation evals.", key="eval_every")] = None,
+    checkpoint_every: Annotated[Optional[int], _opt("Steps between checkpoints [default: at every eval].")] = None,
+    sample_every: Annotated[Optional[int], _opt("Steps between printed samples; 0 never [default: at every eval].")] = None,
+    max_vocab: Annotated[Optional[int], _opt("Vocabulary cap; rarer characters become <unk>.", key="max_vocab")] = None,
+    device: Annotated[Optional[str], _opt("auto, cpu or cuda.", key="device")] = None,
+    seed: Annotated[Optional[int], _opt("Random seed: same seed, same run.", key="seed")] = None,
+    out_dir: Annotated[Optional[Path], _opt("Run folder [default: $PLAYGROUND_HOME/runs/DOMAIN-TIMESTAMP].", "--out")] = None,
+    config_file: Annotated[Optional[Path], _opt(
+        "TOML file of settings; flags override it, it overrides the domain's defaults.", "--config")] = None,
+    resume: Annotated[Optional[Path], _opt(
+        "Continue a run exactly where it stopped (a run folder or a checkpoint); "
+        "--max-steps/--max-time may extend it.", "--resume")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON event per line.")] = False,
+) -> None:
+    """Train a character-level model on a domain's corpus, with progress, evals and samples.
+
+    Ctrl-C saves a checkpoint and stops; `--resume RUN_DIR` continues bit for bit.
+    """
+    from playground.console import render_training
+    from playground.run import run_domain, run_training
+
+    overrides = dict(cell=cell, layers=layers, hidden=hidden, embed=embed, dropout=dropout, seq_len=seq_len,
+                     batch_size=batch_size, lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, warmup=warmup,
+                     max_steps=max_steps, max_time=max_time, eval_every=eval_every,
+                     checkpoint_every=checkpoint_every, sample_every=sample_every, max_vocab=max_vocab,
+                     device=device, seed=seed)
+    if domain is None and resume is None:
+        raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
+    target = resolve_domain(domain) if domain is not None else run_domain(resume, load_host().domains)
+    events = run_training(target, overrides, run_dir=out_dir, resume=resume, config_file=config_file)
+    reason = render_training(events, err if as_json else out, json_lines=as_json)
+    if reason == "interrupted":
+        raise typer.Exit(130)
+
+
+@command()
+def sample(
+    checkpoint: Annotated[Path, typer.Argument(
+        help="A checkpoint file, or a run folder (its best checkpoint).", show_default=False)],
+    n: Annotated[Optional[int], _opt("Samples, generated as one batch.", "--n", key="n")] = None,
+    length: Annotated[Optional[int], _opt("Max characters per sample.", key="length")] = None,
+    temperature: Annotated[Optional[float], _opt("Softmax temperature, > 0.", key="temperature")] = None,
+    top_k: Annotated[Optional[int], _opt("Keep only the k most likely characters.")] = None,
+    top_p: Annotated[Optional[float], _opt("Nucleus sampling: the smallest set with this mass, in (0, 1].")] = None,
+    prime: Annotated[Optional[str], _opt("Text the samples start with, or @FILE to read it.")] = None,
+    seed: Annotated[Optional[int], _opt("Same seed, same samples [default: random, printed with --json].")] = None,
+    argmax: Annotated[Optional[bool], typer.Option("--argmax", help="Always take the most likely character.",
+                                                    show_default=False)] = None,
+    stop: Annotated[Optional[str], _opt("End a sample at this text [default: the domain's rule; names: a newline].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sample: text, seed and settings.")] = False,
+) -> None:
+    """Generate text from a trained checkpoint; a single sample streams as it is produced."""
+    from playground.console import render_samples
+    from playground.run import load_sampler, run_domain
+
+    overrides = dict(n=n, length=length, temperature=temperature, top_k=top_k, top_p=top_p, prime=prime,
+                     seed=seed, argmax=argmax, stop=stop)
+    domain = run_domain(checkpoint, load_host().domains, required=False)
+    render_samples(load_sampler(checkpoint, overrides, domain), out, json_lines=as_json)

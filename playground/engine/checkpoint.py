@@ -1,0 +1,59 @@
+"""One checkpoint file: everything needed to sample from a run or resume it exactly.
+
+Only tensors and plain Python values go in, so it loads with ``weights_only=True``.
+Writes are atomic: a temp file in the same folder, fsync, rename, fsync of the folder,
+so a kill at any moment leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from playground.errors import PlaygroundError
+
+FORMAT = "playground-charrnn"
+VERSION = 1
+REQUIRED = ("model", "vocab", "config", "step")
+
+
+def save(path: Path, payload: dict[str, Any]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a checkpoint onto the CPU, or raise PlaygroundError saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise PlaygroundError(f"checkpoint {path} not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many kinds for truncated or foreign files
+        raise PlaygroundError(f"checkpoint {path} is corrupt or not a checkpoint ({type(err).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise PlaygroundError(f"{path} is not a playground checkpoint")
+    if payload.get("version") != VERSION:
+        raise PlaygroundError(
+            f"checkpoint {path} has format version {payload.get('version')}, this playground reads version {VERSION}")
+    missing = [key for key in REQUIRED if key not in payload]
+    if missing:
+        raise PlaygroundError(f"checkpoint {path} is incomplete (missing {', '.join(missing)})")
+    return payload

@@ -1,0 +1,236 @@
+"""Runs: the glue between a domain, the engine and a run folder.
+
+A run folder holds ``config.json`` (the resolved config), ``metrics.jsonl`` (a row per step
+and per eval), ``samples.jsonl`` and ``checkpoints/{last,best}.pt``. Every event also goes
+to the plugins' ``track_event`` hook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from playground.corpora import corpus_path, home
+from playground.domains import Domain, text_domain
+from playground.engine.config import RunConfig, SampleConfig, apply, copy_config, resolve, validate, validate_sample
+from playground.errors import PlaygroundError
+from playground.events import EvalCompleted, Event, SampleGenerated, StepCompleted
+
+EXTENDABLE = ("max_steps", "max_time")
+
+
+def new_run_dir(domain: Domain) -> Path:
+    base = home() / "runs" / f"{domain.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def append_jsonl(path: Path, row: Mapping[str, Any]) -> None:
+    """One whole line per write, so a kill leaves at most a torn last line."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def truncate_jsonl(path: Path, step: int) -> None:
+    """Keep the rows up to ``step`` (and drop a torn last line), atomically."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if row.get("step", 0) <= step:
+            kept.append(line + "\n")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(kept), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def find_checkpoint(path: Path, name: str = "last.pt") -> Path:
+    """A checkpoint file, or a run folder's ``checkpoints/<name>``."""
+    path = Path(path)
+    if path.is_dir():
+        candidate = path / "checkpoints" / name
+        if not candidate.is_file():
+            raise PlaygroundError(f"{path} is not a run folder with a checkpoint (no checkpoints/{name})")
+        return candidate
+    if not path.exists():
+        raise PlaygroundError(f"{path} not found: give a run folder or a checkpoint file")
+    return path
+
+
+def run_domain(path: Path, domains: Mapping[str, Domain], required: bool = True) -> Domain | None:
+    """The domain a run was trained on, from the config.json of its folder."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent.parent
+    try:
+        saved = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        if required:
+            raise PlaygroundError(f"{path} is not a run folder (no config.json); give the DOMAIN too") from None
+        return None
+    name, corpus = saved.get("domain"), saved.get("corpus")
+    if name in domains:
+        return domains[name]
+    if name == "text" and corpus:
+        return text_domain(Path(corpus))
+    if required:
+        raise PlaygroundError(f"the run's domain {name!r} is not registered (is its plugin installed?)")
+    return None
+
+
+def resume_config(saved: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
+    """The run's own config; overrides may only extend max_steps or max_time."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    others = sorted(set(given) - set(EXTENDABLE))
+    if others:
+        raise PlaygroundError(f"a resumed run keeps its config; only max_steps or max_time may change, "
+                              f"not {', '.join(others)}")
+    for key, value in given.items():
+        old = getattr(saved.train, key)
+        if old is not None and value < old:
+            raise PlaygroundError(f"resume can only extend {key} (the run has {old}, got {value})")
+    config = copy_config(saved)
+    apply(config, given)
+    validate(config)
+    return config
+
+
+def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | None = None,
+                 resume: Path | None = None, config_file: Path | None = None) -> Iterator[Event]:
+    """Train ``domain`` (or resume a run), writing the run folder; yields the engine's events.
+
+    ``overrides`` are flat settings from flags (None means not given). When resuming from a
+    checkpoint that lies in a run folder, that folder is continued.
+    """
+    from playground import plugins
+    from playground.engine import checkpoint
+    from playground.engine.data import Vocab, check_fits, load_dataset
+    from playground.engine.train import resolve_device, train
+
+    saved = None
+    if resume is not None:
+        ckpt_path = find_checkpoint(resume)
+        saved = checkpoint.load(ckpt_path)
+        if saved.get("domain") != domain.name:
+            raise PlaygroundError(f"{ckpt_path} is a run of domain {saved.get('domain')!r}, not {domain.name!r}")
+        if config_file is not None:
+            raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
+        config = resume_config(RunConfig.from_dict(saved["config"]), overrides)
+        if ckpt_path.parent.name == "checkpoints" and (ckpt_path.parent.parent / "config.json").exists():
+            run_dir = ckpt_path.parent.parent
+    else:
+        config = resolve(overrides, config_file, domain.defaults)
+        if config.sample.stop is None:
+            config.sample.stop = domain.stop
+    resolve_device(config.train.device)
+    corpus = corpus_path(domain)
+    vocab = Vocab.from_dict(saved["vocab"]) if saved else None
+    dataset = load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab)
+    check_fits(dataset, config.train.batch_size, config.train.seq_len)
+
+    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(domain)
+    if saved is None and (run_dir / "checkpoints" / "last.pt").exists():
+        raise PlaygroundError(f"{run_dir} already holds a run; resume it with --resume or choose another folder")
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(json.dumps({"domain": domain.name, "corpus": str(corpus),
+                                                      **config.to_dict()}, indent=2) + "\n")
+    metrics, samples = run_dir / "metrics.jsonl", run_dir / "samples.jsonl"
+    for log in (metrics, samples):
+        truncate_jsonl(log, saved["step"] if saved else 0)
+
+    events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved)
+    thrown: BaseException | None = None
+    try:
+        while True:
+            try:  # a KeyboardInterrupt thrown into this generator is passed on to the engine
+                event = events.throw(thrown) if thrown else next(events)
+            except StopIteration:
+                return
+            thrown = None
+            if isinstance(event, SampleGenerated):
+                text = event.text
+                for step in domain.postprocess:
+                    text = step(text)
+                event = dataclasses.replace(event, text=text)
+                append_jsonl(samples, event.to_dict())
+            elif isinstance(event, (StepCompleted, EvalCompleted)):
+                append_jsonl(metrics, event.to_dict())
+            plugins.track_event(event)
+            try:
+                yield event
+            except KeyboardInterrupt as exc:
+                thrown = exc
+    finally:
+        events.close()  # closing this generator closes the engine's, which saves a checkpoint
+
+
+@dataclasses.dataclass
+class Sampler:
+    """A checkpoint loaded for sampling, with its resolved settings and seed."""
+
+    model: Any
+    vocab: Any
+    settings: SampleConfig
+    seed: int
+    domain: Domain | None = None
+
+    def stream(self) -> Iterator[list[str]]:
+        """Per step, the new characters of each sample (see engine.sample.generate)."""
+        from playground.engine.sample import generate
+
+        return generate(self.model, self.vocab, self.settings, self.seed)
+
+    def finish(self, text: str) -> str:
+        """A finished sample after the domain's post-processing."""
+        for step in (self.domain.postprocess if self.domain else ()):
+            text = step(text)
+        return text
+
+
+def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None) -> Sampler:
+    """Load a checkpoint (or a run folder's best checkpoint) and resolve sample settings:
+    flags over the run's sample settings. ``prime`` may be ``@file``; a missing seed is drawn.
+    ``domain`` defaults to the run's domain if a plugin registers it (for post-processing)."""
+    from playground import plugins
+    from playground.engine import checkpoint
+    from playground.engine.data import Vocab
+    from playground.engine.model import CharRNN
+
+    payload = checkpoint.load(find_checkpoint(checkpoint_path, "best.pt"))
+    if domain is None:
+        domain = plugins.host().domains.get(payload.get("domain", ""))
+    config = RunConfig.from_dict(payload["config"])
+    settings = dataclasses.replace(config.sample, seed=None)
+    if domain is not None and settings.stop is None:
+        settings.stop = domain.stop
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = sorted(set(given) - {f.name for f in dataclasses.fields(SampleConfig)})
+    if unknown:
+        raise PlaygroundError(f"not a sampling setting: {', '.join(unknown)}")
+    if isinstance(given.get("prime"), str) and given["prime"].startswith("@"):
+        try:
+            given["prime"] = Path(given["prime"][1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise PlaygroundError(f"cannot read prime file {given['prime'][1:]}: {err}") from None
+    shell = RunConfig(sample=settings)
+    apply(shell, given)
+    settings = shell.sample
+    validate_sample(settings)
+    if settings.seed is None:
+        settings.seed = secrets.randbelow(2**31)
+    vocab = Vocab.from_dict(payload["vocab"])
+    model = CharRNN(config.model, len(vocab))
+    model.load_state_dict(payload["model"])
+    return Sampler(model.eval(), vocab, settings, settings.seed, domain)

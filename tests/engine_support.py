@@ -1,0 +1,30 @@
+"""Shared helpers for the engine, run and sample tests: a tiny corpus and a tiny config."""
+
+import random
+from pathlib import Path
+
+from playground.domains import text_domain
+
+TINY = {"layers": 1, "hidden": 32, "embed": 16, "seq_len": 16, "batch_size": 8, "warmup": 5,
+        "max_steps": 30, "eval_every": 10, "lr": 1e-2, "min_lr": 1e-3, "length": 40}
+
+
+def tiny_corpus(folder: Path, n_words: int = 3000) -> Path:
+    """Pseudo-English: words from a small lexicon, lines of a few words."""
+    rng = random.Random(0)
+    lexicon = ["the", "cat", "sat", "on", "mat", "dog", "ran", "far", "and", "a", "hat", "big", "red"]
+    lines, words = [], []
+    for _ in range(n_words):
+        words.append(rng.choice(lexicon))
+        if len(words) >= rng.randint(3, 8):
+            lines.append(" ".join(words).capitalize() + ".")
+            words = []
+    path = folder / "tiny.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def tiny_domain(folder: Path, **changes):
+    import dataclasses
+
+    return dataclasses.replace(text_domain(tiny_corpus(folder)), **changes)

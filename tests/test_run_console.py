@@ -1,0 +1,40 @@
+"""What the CLI prints for a training run and for samples."""
+
+import io
+import json
+
+from rich.console import Console
+
+from engine_support import TINY, tiny_domain
+from playground.console import render_samples, render_training
+from playground.run import load_sampler, run_training
+
+
+def test_training_as_text_and_as_json_lines(tmp_path, capsys):
+    domain = tiny_domain(tmp_path)
+    out = io.StringIO()
+    reason = render_training(run_training(domain, {**TINY, "max_steps": 10}, tmp_path / "a"),
+                             Console(file=out, width=120))
+    text = out.getvalue()
+    assert reason == "max_steps"
+    assert "nats/char" in text and "bits/char" in text and "finished at step 10: max_steps" in text
+    assert "1x32 lstm" in text and "sample at step 10" in text
+
+    render_training(run_training(domain, {**TINY, "max_steps": 10}, tmp_path / "b"), json_lines=True)
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[0]["event"] == "run_started"
+    assert rows[-1] == {"event": "run_finished", "step": 10, "reason": "max_steps"}
+    assert sum(r["event"] == "step_completed" for r in rows) == 10
+
+
+def test_samples_stream_or_print_as_json(tmp_path, capsys):
+    list(run_training(tiny_domain(tmp_path), {**TINY, "max_steps": 10}, tmp_path / "run"))
+    out = io.StringIO()
+    texts = render_samples(load_sampler(tmp_path / "run", {"n": 1, "length": 30, "seed": 2}), Console(file=out))
+    assert out.getvalue() == texts[0] + "\n" and len(texts[0]) == 30
+
+    texts = render_samples(load_sampler(tmp_path / "run", {"n": 3, "length": 20, "seed": 2, "stop": "."}),
+                           json_lines=True)
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in rows] == texts and [r["index"] for r in rows] == [0, 1, 2]
+    assert all(r["seed"] == 2 and r["stop"] == "." and r["length"] == 20 for r in rows)
