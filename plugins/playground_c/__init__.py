@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
+from playground_c.postprocess import complete
+from playground_c.scorer import score
 
 COMMIT = "5759bb8f702d984b53145aae69b66c85e8c2e29b"
 URL = f"https://github.com/sagsango/linux-2.6.20/archive/{COMMIT}.tar.gz"
@@ -50,4 +52,6 @@ def register_domains(register):
             license="GPL-2.0-only (Linux kernel)",
             homepage="https://kernel.org",
         ),
+        postprocess=(complete,),
+        score=score,
     ))

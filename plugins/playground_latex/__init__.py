@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
+from playground_latex.postprocess import complete
+from playground_latex.scorer import score
 
 COMMIT = "4ac4815d5a00dc2eacab7824cf4e4baafe2773ac"
 BASE = f"https://raw.githubusercontent.com/stacks/stacks-project/{COMMIT}/"
@@ -62,5 +64,7 @@ def register_domains(register):
             license="GFDL 1.2 (The Stacks project authors)",
             homepage="https://stacks.math.columbia.edu",
         ),
+        postprocess=(complete,),
+        score=score,
         requires=("pdflatex",),
     ))

@@ -1,0 +1,163 @@
+"""The LaTeX scorer agrees with the real pdflatex, on documents and on mutants of them."""
+
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from playground import plugins
+from playground_latex import scorer
+from playground_latex.postprocess import complete, repair
+
+DATA = Path(__file__).parent / "data" / "score" / "latex"
+FIXTURES = sorted(DATA.glob("*.tex"))
+
+# (name, text inserted before \end{document} or at the end of a body, expected category)
+MUTATIONS = (
+    ("extra-brace", "text}\n", "unbalanced-braces"),
+    ("begin-without-end", "\\begin{center}\ntext\n", "environment-mismatch"),
+    ("undefined-command", "\\notacommand\n", "undefined-control-sequence"),
+    ("mismatched-environment", "\\begin{center}\ntext\n\\end{itemize}\n", "environment-mismatch"),
+    ("missing-dollar", "a_1 + a_2\n", "missing-dollar"),
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pdflatex():
+    if shutil.which("pdflatex") is None:
+        pytest.fail("these tests need the real pdflatex: install TeX Live")
+
+
+def mutate(text: str, insert: str) -> str:
+    if "\\end{document}" in text:
+        return text.replace("\\end{document}", insert + "\\end{document}")
+    return text + "\n" + insert
+
+
+def reference_valid(sample: str, folder: Path) -> bool:
+    """pdflatex itself, run plainly, on the document the scorer compiles."""
+    document, _ = scorer.wrap(sample)
+    (folder / "doc.tex").write_text(document)
+    result = subprocess.run(
+        ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=folder, capture_output=True, timeout=60,
+    )
+    return result.returncode == 0
+
+
+def test_fixtures_and_mutants_agree_with_pdflatex(tmp_path):
+    samples, labels, categories = [], [], []
+    for path in FIXTURES:
+        text = path.read_text()
+        samples.append(text)
+        labels.append(path.name.startswith("ok-"))
+        categories.append(None)
+        if path.name.startswith("ok-"):
+            for _, insert, category in MUTATIONS:
+                samples.append(mutate(text, insert))
+                labels.append(False)
+                categories.append(category)
+    scores = scorer.score(samples)
+    for sample, label, category, score in zip(samples, labels, categories, scores):
+        assert score.valid == label == reference_valid(sample, tmp_path), (sample, score)
+        assert 0.0 <= score.value <= 1.0
+        assert (score.value == 1.0) == score.valid
+        if category:
+            assert score.category == category, (sample, score)
+            assert score.detail.startswith("! "), score
+
+
+@pytest.mark.parametrize(
+    ("sample", "category", "detail"),
+    [
+        ("Text with \\foo here.", "undefined-control-sequence", "! Undefined control sequence. l.1 Text with \\foo"),
+        ("Some } text.", "unbalanced-braces", "! Too many }'s."),
+        ("\\begin{lemma}\nx\n\\end{proof}", "environment-mismatch", "! LaTeX Error: \\begin{lemma} on input line"),
+        ("\\begin{nosuchenv}x\\end{nosuchenv}", "undefined-environment", "! LaTeX Error: Environment nosuchenv"),
+        ("\\input{nosuchfile}", "missing-file", "! LaTeX Error: File `nosuchfile.tex' not found."),
+        ("\\section{Title\n\nmore}", "runaway-argument", "! Paragraph ended before"),
+        ("$x^2", "missing-dollar", "! Missing $ inserted."),
+    ],
+)
+def test_error_categories(sample, category, detail):
+    [score] = scorer.score([sample])
+    assert not score.valid
+    assert score.category == category
+    assert score.detail.startswith(detail.split(" l.")[0])
+    if " l." in detail:
+        assert score.detail == detail
+
+
+def test_partial_credit_counts_lines_before_the_error():
+    sample = "line one\n\nline three $x$\n\\undefined\nline five"
+    [score] = scorer.score([sample])
+    assert score.category == "undefined-control-sequence"
+    assert score.value == pytest.approx(3 / 6)  # 3 of 5 lines read cleanly, over n + 1
+
+
+def test_unclosed_group_is_invalid_though_pdflatex_only_warns():
+    [score] = scorer.score(["Some {text that never closes."])
+    assert not score.valid
+    assert score.category == "unbalanced-braces"
+    assert "\\end occurred inside a group" in score.detail
+
+
+def test_documents_compile_as_they_are():
+    doc = "\\documentclass{article}\\begin{document}\\Spec\\end{document}"
+    [score] = scorer.score([doc])
+    assert score.category == "undefined-control-sequence"  # no Stacks preamble for whole documents
+
+
+def test_scoring_is_deterministic():
+    samples = [path.read_text() for path in FIXTURES] + ["\\oops", "{"]
+    assert scorer.score(samples) == scorer.score(samples)
+
+
+def test_corpus_chunks_compile_with_the_preamble(shared_corpora):
+    """Chunks of the Stacks project that start at a lemma compile once cut to complete units."""
+    text = (shared_corpora / "latex" / "input.txt").read_text()
+    bodies = re.findall(r"\\begin\{document\}(.*?)\\end\{document\}", text, re.S)
+    rng = random.Random(4)
+    chunks = []
+    while len(chunks) < 8:
+        paragraphs = re.split(r"\n[ \t]*\n", rng.choice(bodies))
+        starts = [i for i, p in enumerate(paragraphs) if p.startswith("\\begin{lemma}")]
+        if starts:
+            i = rng.choice(starts)
+            chunks.append(complete("\n\n".join(paragraphs[i : i + 12]) + "\n\n"))
+    scores = scorer.score(chunks)
+    assert sum(s.valid for s in scores) >= 7, [s for s in scores if not s.valid]
+
+
+def test_structural_check_without_pdflatex(monkeypatch):
+    monkeypatch.setattr(scorer.shutil, "which", lambda name: None)
+    scores = scorer.score(["ok {a} \\begin{x} b \\end{x}", "{a", "\\begin{x} a \\end{y}", "$x"])
+    assert [s.valid for s in scores] == [True, False, False, False]
+    assert [s.category for s in scores[1:]] == [
+        "structural:unbalanced-braces", "structural:environment-mismatch", "structural:missing-dollar",
+    ]
+    assert all("structural check (pdflatex not found; install TeX Live)" in s.detail for s in scores)
+
+
+def test_complete_drops_unfinished_paragraph_and_environment():
+    sample = "First.\n\n\\begin{lemma}\nA.\n\\end{lemma}\n\n\\begin{proof}\nB.\n\nC.\n\nhalf a para"
+    assert complete(sample) == "First.\n\n\\begin{lemma}\nA.\n\\end{lemma}\n"
+    assert complete("Done.\n\n") == "Done.\n"
+
+
+def test_repair_closes_what_is_open_and_then_compiles():
+    sample = "\\begin{lemma}\nLet {\\it $x$ be } } given\n\\begin{enumerate}\n\\item {one"
+    repaired = repair(sample)
+    assert repaired.endswith("{one\n}\\end{enumerate}\\end{lemma}\n")
+    assert "} } given" not in repaired  # the stray closing brace is gone
+    [raw, fixed] = scorer.score([sample, repaired])
+    assert not raw.valid and fixed.valid
+
+
+def test_domain_uses_the_scorer_and_postprocess():
+    domain = plugins.host().domains["latex"]
+    assert domain.score is scorer.score
+    assert complete in domain.postprocess
