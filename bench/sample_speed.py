@@ -3,8 +3,9 @@
     python bench/sample_speed.py [--length 400]
 
 ``speedup``: the engine's batch-1 chars/s over naive stepping of nn.LSTM one character at a
-time (oneDNN on, torch's default). The same loop with oneDNN off (the engine's choice) and
-LSTMCell-style steps on the shared weights (the alternative) are reported too.
+time (oneDNN on, torch's default). The engine steps LSTMCell-style on the layer's weights with
+oneDNN off; the alternatives are reported too: the fused layer with oneDNN off, and cell
+steps with oneDNN on. Each is warmed up once, then rounds interleave; best of rounds.
 ``bandwidth_fraction``: batch-1 stepping reads every weight once per character, so memory
 bandwidth / weight bytes is a chars/s ceiling; this is the engine's share of it.
 Prints one JSON object on its last line.
@@ -13,6 +14,7 @@ Prints one JSON object on its last line.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 
@@ -21,6 +23,7 @@ import torch
 from playground.engine.config import ModelConfig, SampleConfig
 from playground.engine.data import Vocab
 from playground.engine.model import CharRNN
+from playground.engine.allocator import keep_freed_memory
 from playground.engine.sample import generate
 
 VOCAB = 65
@@ -66,7 +69,7 @@ def naive_speed(net: CharRNN, length: int) -> float:
 
 @torch.no_grad()
 def cell_step_speed(net: CharRNN, length: int) -> float:
-    """The alternative to the engine's choice: LSTMCell-style steps on the shared weights."""
+    """LSTMCell-style steps on the shared weights, as the engine does, without its sampling rules."""
     rnn, layers = net.rnn, net.config.layers
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
     weights = [[getattr(rnn, f"{w}_l{i}") for w in names] for i in range(layers)]
@@ -85,29 +88,37 @@ def cell_step_speed(net: CharRNN, length: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--length", type=int, default=400)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     net, vocab = model(512)
-    runs = {"engine": [], "naive": [], "naive_mkldnn_off": [], "lstm_cell_steps": []}
-    for _ in range(args.rounds):
-        runs["engine"].append(engine_speed(net, vocab, 1, args.length))
-        runs["naive"].append(naive_speed(net, args.length))
-        runs["lstm_cell_steps"].append(cell_step_speed(net, args.length))
-        with torch.backends.mkldnn.flags(enabled=False, allow_tf32=None):
-            runs["naive_mkldnn_off"].append(naive_speed(net, args.length))
+    keep_freed_memory()  # as the engine does
+    mkldnn_off = functools.partial(torch.backends.mkldnn.flags, enabled=False, allow_tf32=None)
+    ways = {"engine": lambda: engine_speed(net, vocab, 1, args.length),
+            "naive": lambda: naive_speed(net, args.length),
+            "cell_steps_mkldnn_on": lambda: cell_step_speed(net, args.length)}
+    runs = {name: [] for name in [*ways, "fused_mkldnn_off"]}
+    for round_ in range(args.rounds + 1):
+        for name, way in ways.items():
+            speed = way()
+            if round_:  # the first round warms up
+                runs[name].append(speed)
+        with mkldnn_off():
+            speed = naive_speed(net, args.length)
+        if round_:
+            runs["fused_mkldnn_off"].append(speed)
     best = {k: max(v) for k, v in runs.items()}
     weight_bytes = sum(p.numel() * p.element_size() for name, p in net.named_parameters()
                        if not name.startswith("embed"))  # one embedding row is read per step
     bandwidth = max(read_bandwidth() for _ in range(2))
     ceiling = bandwidth / weight_bytes
     net256, vocab = model(256)
-    batched = max(engine_speed(net256, vocab, 64, args.length) for _ in range(args.rounds))
+    batched = max(engine_speed(net256, vocab, 64, args.length) for _ in range(args.rounds + 1))
     print(json.dumps({
         "speedup": best["engine"] / best["naive"], "bandwidth_fraction": best["engine"] / ceiling,
         "batched_chars_per_s": batched, "batch1_chars_per_s": best["engine"],
-        "naive_chars_per_s": best["naive"], "naive_mkldnn_off_chars_per_s": best["naive_mkldnn_off"],
-        "lstm_cell_steps_chars_per_s": best["lstm_cell_steps"],
+        "naive_chars_per_s": best["naive"], "fused_mkldnn_off_chars_per_s": best["fused_mkldnn_off"],
+        "cell_steps_mkldnn_on_chars_per_s": best["cell_steps_mkldnn_on"],
         "weight_bytes": weight_bytes, "read_bandwidth_gb_s": bandwidth / 1e9, "ceiling_chars_per_s": ceiling,
         "rounds": runs, "threads": torch.get_num_threads()}))
 

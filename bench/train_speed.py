@@ -3,8 +3,8 @@
     python bench/train_speed.py [--steps 20] [--rounds 3]
 
 Both are measured in this process, interleaved over a few rounds (best median per side),
-so machine noise hits both. A float32 matmul calibration states each figure as a fraction
-of the machine's peak. Rows for the other cells give their cost relative to lstm.
+so machine noise hits both. A float32 matmul calibration (the faster of MKL and oneDNN)
+states each figure as a fraction of the machine's peak. Rows for the other cells give their cost relative to lstm.
 Also reports the effect of the engine's glibc malloc tuning on the bare loop (subprocesses).
 Prints one JSON object on its last line; ``ratio`` is engine/bare at the worst size.
 """
@@ -27,17 +27,24 @@ from torch import nn
 
 from playground.engine.config import ModelConfig, RunConfig, TrainConfig
 from playground.engine.data import Dataset, Vocab
-from playground.engine.train import keep_freed_memory, train
+from playground.engine.allocator import keep_freed_memory
+from playground.engine.train import train
 from playground.events import StepCompleted
 
 VOCAB, EMBED, BATCH, SEQ = 65, 64, 32, 128
 
 
-def matmul_gflops(n: int = 2048, reps: int = 5) -> float:
+def matmul_gflops(n: int = 2048, reps: int = 5) -> dict[str, float]:
+    """float32 n x n matmul GFLOP/s through MKL (torch.mm) and through oneDNN (the library
+    behind the CPU LSTM); on this AMD CPU oneDNN is about twice as fast, so it sets the peak."""
     a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(reps))
-    return 2 * n**3 / best / 1e9
+    a_dnn, b_dnn = a.to_mkldnn(), b.to_mkldnn()
+    ways = {"mkl": lambda: a @ b, "onednn": lambda: torch._C._nn.mkldnn_linear(a_dnn, b_dnn, None)}
+    result = {}
+    for name, way in ways.items():
+        way()
+        result[name] = 2 * n**3 / min(_timed(way) for _ in range(reps)) / 1e9
+    return result
 
 
 def _timed(fn) -> float:
@@ -113,7 +120,8 @@ def main() -> None:
               "tuned_bare_2x512": bare_in_subprocess(512, args.steps, True)}
     malloc["speedup"] = malloc["tuned_bare_2x512"] / malloc["untuned_bare_2x512"]
     keep_freed_memory()  # the engine does this; give the bare loop the same allocator
-    peak = max(matmul_gflops() for _ in range(2))
+    calibration = matmul_gflops()
+    peak = max(calibration.values())
     data = dataset()
     sizes = {}
     for hidden in (256, 512):
@@ -135,6 +143,7 @@ def main() -> None:
         cells[cell] = {"chars_per_s_2x256": speed, "time_vs_lstm": lstm / speed}
         print(json.dumps({cell: cells[cell]}), flush=True)
     print(json.dumps({"ratio": min(s["ratio"] for s in sizes.values()), "matmul_peak_gflops": peak,
+                      "matmul_gflops": calibration,
                       "sizes": sizes, "cells": cells, "malloc_tuning": malloc, "batch": BATCH, "seq_len": SEQ,
                       "threads": torch.get_num_threads()}))
 

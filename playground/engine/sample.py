@@ -1,8 +1,8 @@
 """Sampling: n streams as one batch, streamed a character per step.
 
 Temperature, top-k, top-p (nucleus), argmax, a prime text, a stop string, and a seed: the
-same seed gives the same samples. Steps go through ``CharRNN.step`` (single-cell steps),
-not the fused layer, which is slow at small batch on CPU.
+same seed gives the same samples. Steps go through ``CharRNN.step`` (single-cell steps)
+with oneDNN off, the fastest way found to step at small batch on CPU (bench/sample_speed.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import torch
 
+from playground.engine.allocator import keep_freed_memory
 from playground.engine.config import SampleConfig
 from playground.engine.data import Vocab
 from playground.engine.model import CharRNN
@@ -37,7 +38,6 @@ def filter_logits(logits: torch.Tensor, top_k: int | None, top_p: float | None) 
     return logits
 
 
-@torch.no_grad()
 def generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Iterator[list[str]]:
     """Yield, per step, the new text of each of the ``cfg.n`` samples ('' when it has none).
 
@@ -45,48 +45,56 @@ def generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Iter
     string; a sample ends at the stop string or after ``cfg.length`` generated characters.
     """
     check_prime(vocab, cfg.prime)
-    device = next(model.parameters()).device
+    keep_freed_memory()
     was_training = model.training
     model.eval()
     try:
-        generator = torch.Generator(device).manual_seed(seed)
-        start = vocab.encode(cfg.prime) or [vocab.index.get("\n", 0)]
-        idx = torch.tensor([start] * cfg.n, device=device)
-        logits, _, state = model(idx)
-        logits = logits[:, -1].float()
-        never_trained = None if vocab.capped else vocab.unk  # <unk> only when it stood for something
-        yield [cfg.prime] * cfg.n
-        stop = cfg.stop or ""
-        hold = max(len(stop) - 1, 0)
-        texts, emitted = [""] * cfg.n, [0] * cfg.n
-        done = [False] * cfg.n
-        for _ in range(cfg.length):
-            if never_trained is not None:
-                logits[:, never_trained] = float("-inf")
-            if cfg.argmax:
-                nxt = logits.argmax(dim=-1)
-            else:
-                probs = filter_logits(logits / cfg.temperature, cfg.top_k, cfg.top_p).softmax(dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            pieces = []
-            for i, token in enumerate(nxt.tolist()):
-                if not done[i]:
-                    texts[i] += vocab.decode([token])
-                    if stop and texts[i].endswith(stop):
-                        texts[i], done[i] = texts[i][: -len(stop)], True
-                # hold back what could still turn out to be the start of the stop string
-                end = len(texts[i]) if done[i] else max(emitted[i], len(texts[i]) - hold)
-                pieces.append(texts[i][emitted[i]:end])
-                emitted[i] = end
-            yield pieces
-            if all(done):
-                return
-            logits, state = model.step(nxt, state)
-            logits = logits.float()
-        if hold:
-            yield [text[e:] for text, e in zip(texts, emitted)]
+        # small-batch steps are memory-bound: oneDNN's path costs more than it gives there
+        with torch.backends.mkldnn.flags(enabled=False, allow_tf32=None):  # None: leave TF32 alone
+            yield from _generate(model, vocab, cfg, seed)
     finally:
         model.train(was_training)
+
+
+@torch.no_grad()
+def _generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Iterator[list[str]]:
+    device = next(model.parameters()).device
+    generator = torch.Generator(device).manual_seed(seed)
+    start = vocab.encode(cfg.prime) or [vocab.index.get("\n", 0)]
+    idx = torch.tensor([start] * cfg.n, device=device)
+    logits, _, state = model(idx)
+    logits = logits[:, -1].float()
+    never_trained = None if vocab.capped else vocab.unk  # <unk> only when it stood for something
+    yield [cfg.prime] * cfg.n
+    stop = cfg.stop or ""
+    hold = max(len(stop) - 1, 0)
+    texts, emitted = [""] * cfg.n, [0] * cfg.n
+    done = [False] * cfg.n
+    for _ in range(cfg.length):
+        if never_trained is not None:
+            logits[:, never_trained] = float("-inf")
+        if cfg.argmax:
+            nxt = logits.argmax(dim=-1)
+        else:
+            probs = filter_logits(logits / cfg.temperature, cfg.top_k, cfg.top_p).softmax(dim=-1)
+            nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+        pieces = []
+        for i, token in enumerate(nxt.tolist()):
+            if not done[i]:
+                texts[i] += vocab.decode([token])
+                if stop and texts[i].endswith(stop):
+                    texts[i], done[i] = texts[i][: -len(stop)], True
+            # hold back what could still turn out to be the start of the stop string
+            end = len(texts[i]) if done[i] else max(emitted[i], len(texts[i]) - hold)
+            pieces.append(texts[i][emitted[i]:end])
+            emitted[i] = end
+        yield pieces
+        if all(done):
+            return
+        logits, state = model.step(nxt, state)
+        logits = logits.float()
+    if hold:
+        yield [text[e:] for text, e in zip(texts, emitted)]
 
 
 def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> list[str]:

@@ -11,7 +11,6 @@ KeyboardInterrupt into it all end training at a step boundary with a checkpoint 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
 import random
 import signal
@@ -24,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.engine import checkpoint
+from playground.engine.allocator import keep_freed_memory
 from playground.engine.config import RunConfig, TrainConfig
 from playground.engine.data import Dataset, StreamBatches, check_fits, eval_windows
 from playground.engine.model import CharRNN, n_params
@@ -39,18 +39,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(name)
-
-
-def keep_freed_memory() -> None:
-    """Ask glibc to keep freed memory instead of returning it to the OS: the training step
-    reallocates the same large buffers, and page faults cost 1.2-1.4x throughput here
-    (bench/train_speed.py). A no-op off glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: serve big blocks from the heap
-    libc.mallopt(-1, 1 << 31)  # M_TRIM_THRESHOLD: do not give the heap back
 
 
 def autocast(device: torch.device):
