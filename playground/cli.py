@@ -6,6 +6,7 @@ Heavy modules (torch, textual) are imported inside the commands that need them, 
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import os
@@ -289,13 +290,16 @@ def sample(
     seed: Annotated[Optional[int], _opt("Same seed, same samples [default: random, printed with --json].")] = None,
     argmax: Annotated[Optional[bool], typer.Option("--argmax", help="Always take the most likely character.",
                                                     show_default=False)] = None,
-    stop: Annotated[Optional[str], _opt("End a sample at this text [default: the domain's rule; names: a newline].")] = None,
+    stop: Annotated[Optional[str], _opt(
+        "End a sample at this text; escapes like \\n work [default: the domain's rule; names: a newline].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sample: text, seed and settings.")] = False,
 ) -> None:
     """Generate text from a trained checkpoint; a single sample streams as it is produced."""
     from playground.console import render_samples
     from playground.run import load_sampler, run_domain
 
+    if stop is not None and "\\" in stop:  # let `--stop '\n'` mean a newline
+        stop = codecs.decode(stop, "unicode_escape")
     overrides = dict(n=n, length=length, temperature=temperature, top_k=top_k, top_p=top_p, prime=prime,
                      seed=seed, argmax=argmax, stop=stop)
     domain = run_domain(checkpoint, load_host().domains, required=False)
