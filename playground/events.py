@@ -46,7 +46,7 @@ class StepCompleted(Event):
 class EvalCompleted(Event):
     kind: ClassVar[str] = "eval_completed"
     step: int
-    train_loss: float  # nats/char
+    train_loss: float  # nats/char: the mean training-batch loss since the previous eval
     val_loss: float  # nats/char over the full validation split
     is_best: bool
 
