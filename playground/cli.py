@@ -280,7 +280,7 @@ def train(
 @command()
 def sample(
     checkpoint: Annotated[Path, typer.Argument(
-        help="A checkpoint file, or a run folder (its best checkpoint).", show_default=False)],
+        help="A checkpoint file, or a run folder (its best checkpoint, or its last before any eval).", show_default=False)],
     n: Annotated[Optional[int], _opt("Samples, generated as one batch.", "--n", key="n")] = None,
     length: Annotated[Optional[int], _opt("Max characters per sample.", key="length")] = None,
     temperature: Annotated[Optional[float], _opt("Softmax temperature, > 0.", key="temperature")] = None,

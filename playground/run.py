@@ -57,14 +57,14 @@ def truncate_jsonl(path: Path, step: int) -> None:
     os.replace(tmp, path)
 
 
-def find_checkpoint(path: Path, name: str = "last.pt") -> Path:
-    """A checkpoint file, or a run folder's ``checkpoints/<name>``."""
+def find_checkpoint(path: Path, *names: str) -> Path:
+    """A checkpoint file, or a run folder's first existing ``checkpoints/<name>``."""
     path = Path(path)
     if path.is_dir():
-        candidate = path / "checkpoints" / name
-        if not candidate.is_file():
-            raise PlaygroundError(f"{path} is not a run folder with a checkpoint (no checkpoints/{name})")
-        return candidate
+        for name in names:
+            if (path / "checkpoints" / name).is_file():
+                return path / "checkpoints" / name
+        raise PlaygroundError(f"{path} is not a run folder with a checkpoint (no checkpoints/{names[0]})")
     if not path.exists():
         raise PlaygroundError(f"{path} not found: give a run folder or a checkpoint file")
     return path
@@ -121,7 +121,7 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
 
     saved = None
     if resume is not None:
-        ckpt_path = find_checkpoint(resume)
+        ckpt_path = find_checkpoint(resume, "last.pt")
         saved = checkpoint.load(ckpt_path)
         if saved.get("domain") != domain.name:
             raise PlaygroundError(f"{ckpt_path} is a run of domain {saved.get('domain')!r}, not {domain.name!r}")
@@ -208,7 +208,7 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
     from playground.engine.data import Vocab
     from playground.engine.model import CharRNN
 
-    payload = checkpoint.load(find_checkpoint(checkpoint_path, "best.pt"))
+    payload = checkpoint.load(find_checkpoint(checkpoint_path, "best.pt", "last.pt"))
     if domain is None:
         domain = plugins.host().domains.get(payload.get("domain", ""))
     config = RunConfig.from_dict(payload["config"])

@@ -149,6 +149,9 @@ def test_thrown_keyboard_interrupt_saves_and_finishes(tmp_path):
     assert isinstance(rest[0], CheckpointSaved) and rest[0].step == 4
     assert isinstance(rest[-1], RunFinished) and rest[-1].reason == "interrupted"
     assert checkpoint.load(run_dir / "checkpoints" / "last.pt")["step"] == 4
+    # stopped before its first eval, so there is no best.pt: sampling the run uses last.pt
+    assert not (run_dir / "checkpoints" / "best.pt").exists()
+    assert load_sampler(run_dir, {"n": 2, "length": 5}).settings.n == 2
 
 
 def test_max_time_budget(tmp_path):
