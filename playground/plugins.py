@@ -9,6 +9,7 @@ Plugins come from three places, all through the same hooks:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.metadata
 import importlib.util
@@ -170,8 +171,6 @@ class PluginHost:
 
 
 def _with_plugin(domain: Domain, plugin: str) -> Domain:
-    import dataclasses
-
     return dataclasses.replace(domain, plugin=plugin)
 
 
