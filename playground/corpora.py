@@ -12,7 +12,6 @@ import codecs
 import hashlib
 import json
 import os
-import shutil
 import tarfile
 import tempfile
 import urllib.error
@@ -23,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from playground.atomic import write_text_atomic
 from playground.domains import Domain, Source
 from playground.errors import PlaygroundError
 
@@ -181,7 +181,7 @@ def _fetch_into(domain: Domain, source: str | None, dest: Path, progress: Progre
         }
         _fsync(built)
         os.replace(built, dest)
-        write_atomic(dest.with_name("meta.json"), json.dumps(meta, indent=2) + "\n")
+        write_text_atomic(dest.with_name("meta.json"), json.dumps(meta, indent=2) + "\n")
     return meta
 
 
@@ -292,20 +292,6 @@ def _single_root(folder: Path) -> Path:
 def _fsync(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- information -----------------------------------------------------------------------

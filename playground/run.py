@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import secrets
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from playground.atomic import write_text_atomic
 from playground.corpora import corpus_path, home
 from playground.domains import Domain, text_domain
 from playground.engine.config import RunConfig, SampleConfig, apply, copy_config, resolve, validate, validate_sample
@@ -52,9 +52,7 @@ def truncate_jsonl(path: Path, step: int) -> None:
             continue
         if row.get("step", 0) <= step:
             kept.append(line + "\n")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(kept), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(kept))
 
 
 def find_checkpoint(path: Path, *names: str) -> Path:
@@ -144,8 +142,8 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     if saved is None and (run_dir / "checkpoints" / "last.pt").exists():
         raise PlaygroundError(f"{run_dir} already holds a run; resume it with --resume or choose another folder")
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps({"domain": domain.name, "corpus": str(corpus),
-                                                      **config.to_dict()}, indent=2) + "\n")
+    write_text_atomic(run_dir / "config.json", json.dumps({"domain": domain.name, "corpus": str(corpus),
+                                                           **config.to_dict()}, indent=2) + "\n")
     metrics, samples = run_dir / "metrics.jsonl", run_dir / "samples.jsonl"
     for log in (metrics, samples):
         truncate_jsonl(log, saved["step"] if saved else 0)

@@ -1,13 +1,12 @@
 """The plugin host: three sources, isolation of broken plugins, check_pending, duplicates."""
 
 import json
-import sys
 import textwrap
 
 import pytest
 from typer.testing import CliRunner
 
-from playground import Corpus, Domain, Source, hookimpl
+from playground import Corpus, Domain, hookimpl
 from playground.cli import app
 from playground.plugins import PluginHost
 

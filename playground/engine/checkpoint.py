@@ -7,12 +7,12 @@ so a kill at any moment leaves either the old file or the new one.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from playground.atomic import atomic_file
 from playground.errors import PlaygroundError
 
 FORMAT = "playground-charrnn"
@@ -23,20 +23,8 @@ REQUIRED = ("model", "vocab", "config", "step")
 def save(path: Path, payload: dict[str, Any]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with atomic_file(path, "wb") as f:
+        torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
 
 
 def load(path: Path) -> dict[str, Any]:

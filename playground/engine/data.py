@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from playground.atomic import atomic_file
 from playground.errors import PlaygroundError
 
 UNK_TEXT = "\ufffd"  # how a sampled <unk> is shown
@@ -116,13 +116,9 @@ def encode_file(path: Path, vocab: Vocab, cache_dir: Path) -> np.ndarray:
     target = cache_dir / f"{path.stem}-{_cache_key(path, vocab)}.{np.dtype(vocab.dtype).name}"
     if not target.exists():
         table = vocab.lookup_table()
-        tmp = target.with_suffix(target.suffix + f".tmp{os.getpid()}")
-        with open(tmp, "wb") as out:
+        with atomic_file(target, "wb") as out:
             for cps in _chunks(path):
                 table[cps].tofile(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
     if target.stat().st_size == 0:
         return np.zeros(0, dtype=vocab.dtype)
     return np.memmap(target, dtype=vocab.dtype, mode="r")
