@@ -36,6 +36,7 @@ err = Console(stderr=True, highlight=False)
 DomainArg = Annotated[str, typer.Argument(help="A domain name (see `playground domains`) or a path to a UTF-8 text file.",
                                           show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Use the domain's stricter, slower check (c: gcc -fsyntax-only).")]
 
 
 def command(group: typer.Typer = app, **kwargs):
@@ -120,6 +121,8 @@ def domain_status(domain) -> dict:
         "license": domain.corpus.license,
         "corpus": corpus,
         "scorer": domain.score is not None,
+        "strict": domain.score_strict is not None,
+        "repair": domain.repair is not None,
         "requires": {tool: tool not in domain.missing_tools() for tool in domain.requires},
     }
 
@@ -135,7 +138,8 @@ def domains(as_json: JsonOpt = False) -> None:
     for row in rows:
         corpus = row["corpus"]
         status = "[green]ready[/]" if corpus["status"] == "ready" else f"[red]{corpus['status']}[/]"
-        scorer = "[green]yes[/]" if row["scorer"] else "[dim]none yet[/]"
+        extras = [flag for flag in ("strict", "repair") if row[flag]]
+        scorer = ("[green]yes[/]" + (f" (--{', --'.join(extras)})" if extras else "")) if row["scorer"] else "[dim]none[/]"
         tools = ", ".join(f"{t} [green]✓[/]" if ok else f"{t} [red]missing[/]"
                           for t, ok in row["requires"].items()) or "-"
         table.add_row(row["name"], status, scorer, tools, row["description"])
@@ -245,6 +249,10 @@ def train(
     eval_every: Annotated[Optional[int], _opt("Steps between full-validation evals.", key="eval_every")] = None,
     checkpoint_every: Annotated[Optional[int], _opt("Steps between checkpoints [default: at every eval].")] = None,
     sample_every: Annotated[Optional[int], _opt("Steps between printed samples; 0 never [default: at every eval].")] = None,
+    score_every: Annotated[Optional[int], _opt(
+        "Steps between validity measurements; 0 never [default: at every eval, for a domain with a scorer].")] = None,
+    score_samples: Annotated[Optional[int], _opt(
+        "Samples drawn (one batch) and scored at each validity measurement.", key="score_samples")] = None,
     max_vocab: Annotated[Optional[int], _opt("Vocabulary cap; rarer characters become <unk>.", key="max_vocab")] = None,
     device: Annotated[Optional[str], _opt("auto, cpu or cuda.", key="device")] = None,
     seed: Annotated[Optional[int], _opt("Random seed: same seed, same run.", key="seed")] = None,
@@ -256,7 +264,8 @@ def train(
         "--max-steps/--max-time may extend it.", "--resume")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON event per line.")] = False,
 ) -> None:
-    """Train a character-level model on a domain's corpus, with progress, evals and samples.
+    """Train a character-level model on a domain's corpus, with progress, evals, samples and
+    validity rates (scored in the background; the best is kept as checkpoints/best-valid.pt).
 
     Ctrl-C saves a checkpoint and stops; `--resume RUN_DIR` continues bit for bit.
     """
@@ -266,7 +275,8 @@ def train(
     overrides = dict(cell=cell, layers=layers, hidden=hidden, embed=embed, dropout=dropout, seq_len=seq_len,
                      batch_size=batch_size, lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, warmup=warmup,
                      max_steps=max_steps, max_time=max_time, eval_every=eval_every,
-                     checkpoint_every=checkpoint_every, sample_every=sample_every, max_vocab=max_vocab,
+                     checkpoint_every=checkpoint_every, sample_every=sample_every, score_every=score_every,
+                     score_samples=score_samples, max_vocab=max_vocab,
                      device=device, seed=seed)
     if domain is None and resume is None:
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
@@ -292,15 +302,116 @@ def sample(
                                                     show_default=False)] = None,
     stop: Annotated[Optional[str], _opt(
         "End a sample at this text; escapes like \\n work [default: the domain's rule; names: a newline].")] = None,
+    score: Annotated[bool, typer.Option("--score", help="Score each sample with the domain's checker as well.")] = False,
+    strict: StrictOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sample: text, seed and settings.")] = False,
 ) -> None:
     """Generate text from a trained checkpoint; a single sample streams as it is produced."""
-    from playground.console import render_samples
+    from playground import scoring
+    from playground.console import rates_line, render_samples
     from playground.run import load_sampler, run_domain
 
     if stop is not None and "\\" in stop:  # let `--stop '\n'` mean a newline
         stop = codecs.decode(stop, "unicode_escape")
     overrides = dict(n=n, length=length, temperature=temperature, top_k=top_k, top_p=top_p, prime=prime,
                      seed=seed, argmax=argmax, stop=stop)
-    domain = run_domain(checkpoint, load_host().domains, required=False)
-    render_samples(load_sampler(checkpoint, overrides, domain), out, json_lines=as_json)
+    domain = run_domain(checkpoint, load_host().domains, required=score or strict)
+    sampler = load_sampler(checkpoint, overrides, domain)
+    if score or strict:
+        scoring.check_scorer(domain, strict)
+    judged = []
+
+    def judge(texts: list[str]):
+        judged.append(scoring.judge(domain, texts, strict))
+        return judged[-1]
+
+    render_samples(sampler, out, json_lines=as_json, judge=judge if score or strict else None)
+    if judged:
+        (err if as_json else out).print(rates_line(judged[0].rates.to_dict()), highlight=False)
+
+
+@command()
+def score(
+    domain: Annotated[str, typer.Argument(help="The domain whose checker to use (see `playground domains`).",
+                                          show_default=False)],
+    files: Annotated[Optional[list[str]], typer.Argument(
+        help="Sample files, one sample each (a corpus of lines, like names: one per line); - reads stdin.",
+        show_default=False)] = None,
+    jsonl: Annotated[Optional[list[str]], typer.Option(
+        "--jsonl", help="A file of `playground sample --json` output: one sample per row (repeatable).",
+        show_default=False)] = None,
+    strict: StrictOpt = False,
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Also score each sample after closing what it left open; reported apart.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document: summary and samples.")] = False,
+) -> None:
+    """Check samples for validity: a row per sample (✓/✗, value, category, first error), then
+    valid, unique and novel rates with 95% intervals.
+
+    Exit status: 0 when every sample is valid, 1 when any is not, 2 on bad usage or input.
+    """
+    import sys
+
+    from playground import scoring
+    from playground.console import render_scores
+
+    target = resolve_domain(domain)
+    scoring.check_scorer(target, strict)
+    if repair and target.repair is None:
+        raise PlaygroundError(f"domain {target.name!r} has no repair step (--repair)")
+    pairs = scoring.read_samples(target, files or [], jsonl or [], stdin=sys.stdin.read)
+    if not pairs:
+        raise PlaygroundError("no samples: give sample FILEs, - for stdin, or --jsonl FILE")
+    for tool in target.missing_tools():
+        err.print(f"[yellow]warning:[/] {tool} is not installed; the {target.name} scorer falls back to a "
+                  "weaker check (see its detail column)", soft_wrap=True)
+    sources, texts = [p[0] for p in pairs], [p[1] for p in pairs]
+    judgement = scoring.judge(target, texts, strict)
+    fixed = scoring.judge(target, [target.repair(t) for t in texts], strict) if repair else None
+    if as_json:
+        summary = judgement.rates.to_dict()
+        rows = [{"source": src, **sc.to_dict(), "novel": nv}
+                for src, sc, nv in zip(sources, judgement.scores, judgement.novel)]
+        if fixed:
+            summary["repaired"] = fixed.rates.to_dict()
+            for row, sc in zip(rows, fixed.scores):
+                row["repaired"] = sc.to_dict()
+        print(json.dumps({"summary": summary, "samples": rows}, ensure_ascii=False, indent=2))
+    else:
+        render_scores(sources, judgement.scores, judgement.novel, judgement.rates.to_dict(), out,
+                      fixed.scores if fixed else None, fixed.rates.to_dict() if fixed else None)
+    if not all(sc.valid for sc in judgement.scores):
+        raise typer.Exit(1)
+
+
+@command()
+def sweep(
+    checkpoint: Annotated[Path, typer.Argument(help="A checkpoint file or a run folder.", show_default=False)],
+    temperatures: Annotated[str, typer.Option(help="Comma-separated temperatures to try.")] = "0.2,0.5,0.8,1.0,1.2",
+    n: Annotated[int, typer.Option("--n", help="Samples per temperature, drawn as one batch.")] = 32,
+    length: Annotated[Optional[int], _opt("Max characters per sample [default: the run's].")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for every temperature, so that only the temperature changes.")] = 0,
+    strict: StrictOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON row per temperature.")] = False,
+) -> None:
+    """The trade-off curve: valid, unique and novel rates of samples at each temperature."""
+    from playground.console import render_sweep
+    from playground.run import run_domain
+    from playground.run import sweep as run_sweep
+
+    try:
+        values = [float(t) for t in temperatures.split(",") if t.strip()]
+    except ValueError:
+        raise PlaygroundError(f"--temperatures takes numbers separated by commas, not {temperatures!r}") from None
+    if not values or any(t <= 0 for t in values):
+        raise PlaygroundError("--temperatures must list numbers > 0")
+    domain = run_domain(checkpoint, load_host().domains)
+    rows = []
+    with err.status("sampling and scoring…") as status:
+        for row in run_sweep(checkpoint, domain, values, n, length, seed, strict):
+            rows.append(row)
+            status.update(f"temperature {row['temperature']:g}: valid {row['valid_rate']:.0%}")
+            if as_json:
+                print(json.dumps(row), flush=True)
+    if not as_json:
+        render_sweep(rows, out)

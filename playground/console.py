@@ -8,17 +8,21 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted,
-                               SampleGenerated, StepCompleted)
+from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted, SampleGenerated,
+                               ScoringFailed, StepCompleted, ValidityMeasured)
 
 if TYPE_CHECKING:
+    from playground.domains import Score
     from playground.run import Sampler
+    from playground.scoring import Judgement
 
 
 def _print_json(row: dict) -> None:
@@ -68,6 +72,10 @@ def render_training(events: Iterable[Event], console: Console | None = None, jso
             elif isinstance(event, SampleGenerated):
                 console.print(f"[dim]sample at step {event.step}:[/dim]")
                 console.print(event.text, markup=False, highlight=False)
+            elif isinstance(event, ValidityMeasured):
+                console.print(f"step {event.step:>6}  {rates_line(event.to_dict())}", highlight=False)
+            elif isinstance(event, ScoringFailed):
+                console.print(f"[yellow]step {event.step:>6}  scoring failed:[/] {escape(event.error)}")
             elif isinstance(event, CheckpointSaved):
                 console.print(f"[dim]saved {event.path}[/dim]", highlight=False)
             elif isinstance(event, RunFinished):
@@ -76,8 +84,10 @@ def render_training(events: Iterable[Event], console: Console | None = None, jso
     return reason
 
 
-def render_samples(sampler: Sampler, console: Console | None = None, json_lines: bool = False) -> list[str]:
-    """Print samples; a single one streams as it is generated. Returns the finished texts."""
+def render_samples(sampler: Sampler, console: Console | None = None, json_lines: bool = False,
+                   judge: Callable[[list[str]], Judgement] | None = None) -> list[str]:
+    """Print samples; a single one streams as it is generated. With ``judge``, each sample's
+    verdict follows it (or joins its JSON row). Returns the finished texts."""
     settings = sampler.settings
     texts = [""] * settings.n
     console = console or Console()
@@ -87,14 +97,101 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
         if streaming and pieces[0]:
             console.out(pieces[0], end="", highlight=False)
     texts = [sampler.finish(t) for t in texts]
+    judgement = judge(texts) if judge else None
+    verdicts = [verdict(judgement, i) if judgement else "" for i in range(len(texts))]
     if json_lines:
         meta = {k: v for k, v in vars(settings).items() if k != "seed"}
         for i, text in enumerate(texts):
-            _print_json({"text": text, "index": i, "seed": sampler.seed, **meta})
-    elif streaming:
+            row = {"text": text, "index": i, "seed": sampler.seed, **meta}
+            if judgement:
+                row.update(score=judgement.scores[i].to_dict(), novel=judgement.novel[i])
+            _print_json(row)
+        return texts
+    if streaming:
         console.out("")
-    else:
-        one_line = all("\n" not in t for t in texts)
-        for text in texts:
-            console.out(text if one_line else text + "\n", highlight=False)
+    one_line = all("\n" not in t for t in texts)
+    for i, text in enumerate(texts):
+        if one_line and not streaming:
+            console.print(f"{escape(text)}  {verdicts[i]}".rstrip(), highlight=False)
+            continue
+        if not streaming:
+            console.out(text, highlight=False)
+        if verdicts[i]:
+            console.print(verdicts[i], highlight=False)
+        if not streaming:
+            console.out("")
     return texts
+
+
+def verdict(judgement: Judgement, i: int) -> str:
+    """✓/✗, the category and first error line, and the novelty of sample ``i``."""
+    score, novel = judgement.scores[i], judgement.novel[i]
+    text = mark(score.valid) + ("" if score.valid else f" {escape(score.category)}")
+    if score.detail:
+        text += f" [dim]{escape(score.detail)}[/]"
+    if novel is not None:
+        text += f"  [dim]novel {percent(novel)}[/]"
+    return text
+
+
+def percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
+
+
+def rates_line(rates: dict) -> str:
+    """valid k/n = p% (95% CI), the unique and novel rates, and the commonest errors."""
+    n, valid = rates["n"], rates["valid_rate"]
+    ci = rates.get("valid_ci") or (rates.get("ci") or {}).get("valid")
+    interval = f" (95% CI {ci[0]:.0%}–{ci[1]:.0%})" if ci else ""
+    errors = [f"{c} {k}" for c, k in (rates.get("categories") or {}).items() if c != "ok"]
+    worst = f"; errors: {', '.join(errors[:3])}" + (", …" if len(errors) > 3 else "") if errors else ""
+    return (f"valid {round(valid * n)}/{n} = {percent(valid)}{interval}, unique {percent(rates['unique_rate'])}, "
+            f"novel {percent(rates['novel_rate'])}{worst}")
+
+
+def mark(valid: bool) -> str:
+    return "[green]✓[/]" if valid else "[red]✗[/]"
+
+
+def render_scores(sources: list[str], scores: list[Score], novel: list[float | None], rates: dict,
+                  console: Console, repaired: list[Score] | None = None, repaired_rates: dict | None = None) -> None:
+    """A row per sample (✓/✗, value, novelty, category and first error line), then the rates."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("")
+    table.add_column("sample", no_wrap=True)
+    table.add_column("value", justify="right")
+    table.add_column("novel", justify="right")
+    if repaired is not None:
+        table.add_column("repaired", justify="center")
+    table.add_column("category: first error", overflow="fold")
+    for i, (source, score) in enumerate(zip(sources, scores)):
+        why = escape(score.category) + (f"\n[dim]{escape(score.detail)}[/]" if score.detail else "")
+        row = [mark(score.valid), escape(shorten(source)), f"{score.value:.2f}", percent(novel[i])]
+        if repaired is not None:
+            row.append(mark(repaired[i].valid))
+        table.add_row(*row, why)
+    console.print(table)
+    console.print(rates_line(rates), highlight=False)
+    if repaired_rates is not None:
+        console.print(f"after --repair: {rates_line(repaired_rates)}", highlight=False)
+    if rates["novel_rate"] is None and rates["valid_rate"]:
+        console.print("[dim]novelty needs the training corpus (see `playground corpus fetch`)[/]")
+
+
+def shorten(path: str, width: int = 24) -> str:
+    """The end of a long path (its informative part)."""
+    return path if len(path) <= width else "…" + path[-(width - 1):]
+
+
+def render_sweep(rows: list[dict], console: Console) -> None:
+    """The trade-off curve: valid, unique and novel rates per temperature."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("temperature", "valid", "95% CI", "unique", "novel", "most common error"):
+        table.add_column(name, justify="left" if name == "most common error" else "right")
+    for row in rows:
+        ci = row["valid_ci"]
+        errors = [c for c in row["categories"] if c != "ok"]
+        table.add_row(f"{row['temperature']:g}", percent(row["valid_rate"]),
+                      f"{ci[0]:.0%}–{ci[1]:.0%}" if ci else "–", percent(row["unique_rate"]),
+                      percent(row["novel_rate"]), escape(errors[0]) if errors else "")
+    console.print(table)

@@ -72,6 +72,25 @@ def corpus_path(domain: Domain) -> Path:
     return path
 
 
+_texts: dict[tuple[str, int, int], str] = {}
+
+
+def corpus_text(domain: Domain) -> str:
+    """The verified corpus text of ``domain``, read once per version of the file (scorers
+    use it for vocabularies and novelty); a PlaygroundError says how to get a missing one."""
+    found = find_corpus(domain)
+    if found is None or not found.is_file():
+        corpus_path(domain)  # raises, saying how to get it
+    stat = found.stat()
+    key = (str(found), stat.st_mtime_ns, stat.st_size)
+    if key not in _texts:
+        text = corpus_path(domain).read_text(encoding="utf-8")
+        if len(_texts) >= 4:
+            _texts.pop(next(iter(_texts)))
+        _texts[key] = text
+    return _texts[key]
+
+
 def check_text(path: Path) -> str:
     """Check that ``path`` is a non-empty UTF-8 text file; return its sha256."""
     try:

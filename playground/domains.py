@@ -20,7 +20,7 @@ class Score:
     """The verdict on one sample."""
 
     valid: bool
-    value: float  # in [0, 1]: how close to valid (1.0 when valid)
+    value: float  # in [0, 1]: how close to valid (1.0 when valid, unless the domain says otherwise)
     category: str = "ok"  # error class, e.g. "undefined-control-sequence", or "ok"
     detail: str = ""  # the first relevant error line
 
@@ -73,6 +73,9 @@ class Domain:
     corpus: Corpus
     postprocess: Sequence[Callable[[str], str]] = ()
     score: Callable[[list[str]], list[Score]] | None = None
+    score_strict: Callable[[list[str]], list[Score]] | None = None  # a slower, stricter check (--strict)
+    repair: Callable[[str], str] | None = None  # closes what a sample left open (--repair)
+    novelty: Callable[[str], list[str]] | None = None  # a text's units for the novel rate
     requires: Sequence[str] = ()  # external programs the scorer uses
     split: Callable[[str], list[str]] | None = None  # one file's text -> samples
     stop: str | None = None  # sampling stops a sample at this string
@@ -87,6 +90,19 @@ class Domain:
 
     def missing_tools(self) -> list[str]:
         return [tool for tool in self.requires if shutil.which(tool) is None]
+
+    def finish(self, text: str) -> str:
+        """A raw sample after the domain's post-processing steps."""
+        for step in self.postprocess:
+            text = step(text)
+        return text
+
+    def novelty_units(self, text: str) -> list[str]:
+        """What is checked against the corpus for the novel rate: by default a text's
+        stripped, non-blank lines (a name, for a corpus of names)."""
+        if self.novelty is not None:
+            return self.novelty(text)
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     def split_samples(self, text: str) -> list[str]:
         if self.split is not None:

@@ -60,11 +60,23 @@ class SampleGenerated(Event):
 
 
 @dataclass(frozen=True)
+class SamplesDrawn(Event):
+    """A batch drawn for a validity measurement, and the weights that drew it."""
+
+    kind: ClassVar[str] = "samples_drawn"
+    step: int
+    texts: list[str]
+    temperature: float
+    checkpoint: str  # a weights-only snapshot; the run keeps it as best-valid.pt or drops it
+
+
+@dataclass(frozen=True)
 class SampleScored(Event):
     kind: ClassVar[str] = "sample_scored"
     step: int
     text: str
     score: dict[str, Any]  # Score.to_dict()
+    novel: float | None = None  # share of its units (a name, lines) not in the corpus
 
 
 @dataclass(frozen=True)
@@ -72,10 +84,18 @@ class ValidityMeasured(Event):
     kind: ClassVar[str] = "validity_measured"
     step: int
     valid_rate: float
-    unique_rate: float
-    novel_rate: float
+    unique_rate: float | None  # None when no sample was valid
+    novel_rate: float | None  # None when no sample was valid, or the corpus is not at hand
     n: int
-    ci: dict[str, list[float]] = field(default_factory=dict)  # rate name -> [low, high]
+    ci: dict[str, list[float]] = field(default_factory=dict)  # rate name -> Wilson 95% [low, high]
+    categories: dict[str, int] = field(default_factory=dict)  # error category (or "ok") -> samples
+
+
+@dataclass(frozen=True)
+class ScoringFailed(Event):
+    kind: ClassVar[str] = "scoring_failed"
+    step: int
+    error: str  # one line: the scorer's exception
 
 
 @dataclass(frozen=True)
@@ -94,8 +114,8 @@ class RunFinished(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
-    for cls in (RunStarted, StepCompleted, EvalCompleted, SampleGenerated, SampleScored,
-                ValidityMeasured, CheckpointSaved, RunFinished)
+    for cls in (RunStarted, StepCompleted, EvalCompleted, SampleGenerated, SamplesDrawn, SampleScored,
+                ValidityMeasured, ScoringFailed, CheckpointSaved, RunFinished)
 }
 
 

@@ -1,8 +1,9 @@
 """Runs: the glue between a domain, the engine and a run folder.
 
-A run folder holds ``config.json`` (the resolved config), ``metrics.jsonl`` (a row per step
-and per eval), ``samples.jsonl`` and ``checkpoints/{last,best}.pt``. Every event also goes
-to the plugins' ``track_event`` hook.
+A run folder holds ``config.json`` (the resolved config), ``metrics.jsonl`` (a row per step,
+per eval and per validity measurement), ``samples.jsonl`` (printed samples and scored ones)
+and ``checkpoints/``: ``last.pt``, ``best.pt`` (lowest validation loss) and ``best-valid.pt``
+(highest valid rate, weights only). Every event also goes to the plugins' ``track_event``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from playground.corpora import corpus_path, home
 from playground.domains import Domain, text_domain
 from playground.engine.config import RunConfig, SampleConfig, apply, copy_config, resolve, validate, validate_sample
 from playground.errors import PlaygroundError
-from playground.events import EvalCompleted, Event, SampleGenerated, StepCompleted
+from playground.events import (EvalCompleted, Event, RunFinished, SampleGenerated, SampleScored, SamplesDrawn,
+                               ScoringFailed, StepCompleted, ValidityMeasured)
+from playground.validity import LiveValidity, best_valid_rate
 
 EXTENDABLE = ("max_steps", "max_time")
 
@@ -121,6 +124,8 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     if resume is not None:
         ckpt_path = find_checkpoint(resume, "last.pt")
         saved = checkpoint.load(ckpt_path)
+        if "optimizer" not in saved:
+            raise PlaygroundError(f"{ckpt_path} holds weights only, for sampling; resume from a run's last.pt")
         if saved.get("domain") != domain.name:
             raise PlaygroundError(f"{ckpt_path} is a run of domain {saved.get('domain')!r}, not {domain.name!r}")
         if config_file is not None:
@@ -132,6 +137,11 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
         config = resolve(overrides, config_file, domain.defaults)
         if config.sample.stop is None:
             config.sample.stop = domain.stop
+        if config.train.score_every is None:
+            config.train.score_every = config.train.eval_every if domain.score else 0
+        elif config.train.score_every and domain.score is None:
+            raise PlaygroundError(f"domain {domain.name!r} has no validity scorer to run every "
+                                  f"{config.train.score_every} steps (use --score-every 0)")
     resolve_device(config.train.device)
     corpus = corpus_path(domain)
     vocab = Vocab.from_dict(saved["vocab"]) if saved else None
@@ -148,6 +158,15 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     for log in (metrics, samples):
         truncate_jsonl(log, saved["step"] if saved else 0)
 
+    live = LiveValidity(domain, run_dir / "checkpoints", best_valid_rate(metrics))
+
+    def record(event: Event) -> None:
+        if isinstance(event, (SampleGenerated, SampleScored)):
+            append_jsonl(samples, event.to_dict())
+        elif isinstance(event, (StepCompleted, EvalCompleted, ValidityMeasured, ScoringFailed)):
+            append_jsonl(metrics, event.to_dict())
+        plugins.track_event(event)
+
     events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved)
     thrown: BaseException | None = None
     try:
@@ -158,20 +177,23 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
                 return
             thrown = None
             if isinstance(event, SampleGenerated):
-                text = event.text
-                for step in domain.postprocess:
-                    text = step(text)
-                event = dataclasses.replace(event, text=text)
-                append_jsonl(samples, event.to_dict())
-            elif isinstance(event, (StepCompleted, EvalCompleted)):
-                append_jsonl(metrics, event.to_dict())
-            plugins.track_event(event)
-            try:
-                yield event
-            except KeyboardInterrupt as exc:
-                thrown = exc
+                event = dataclasses.replace(event, text=domain.finish(event.text))
+            elif isinstance(event, SamplesDrawn):
+                live.drawn(event)
+            # verdicts arrive when they are ready; the last ones before the run ends
+            if isinstance(event, RunFinished):
+                batch = [*live.verdicts(wait=True), event]
+            else:
+                batch = [event, *live.verdicts()]
+            for out in batch:
+                record(out)
+                try:
+                    yield out
+                except KeyboardInterrupt as exc:
+                    thrown = exc
     finally:
         events.close()  # closing this generator closes the engine's, which saves a checkpoint
+        live.close()
 
 
 @dataclasses.dataclass
@@ -190,11 +212,15 @@ class Sampler:
 
         return generate(self.model, self.vocab, self.settings, self.seed)
 
+    def texts(self) -> list[str]:
+        """All the samples at once, finished."""
+        from playground.engine.sample import sample
+
+        return [self.finish(t) for t in sample(self.model, self.vocab, self.settings, self.seed)]
+
     def finish(self, text: str) -> str:
         """A finished sample after the domain's post-processing."""
-        for step in (self.domain.postprocess if self.domain else ()):
-            text = step(text)
-        return text
+        return self.domain.finish(text) if self.domain else text
 
 
 def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None) -> Sampler:
@@ -232,3 +258,16 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
     model = CharRNN(config.model, len(vocab))
     model.load_state_dict(payload["model"])
     return Sampler(model.eval(), vocab, settings, settings.seed, domain)
+
+
+def sweep(checkpoint_path: Path, domain: Domain, temperatures: list[float], n: int, length: int | None,
+          seed: int, strict: bool = False) -> Iterator[dict[str, Any]]:
+    """For each temperature, ``n`` samples from the same seed, judged: one row of rates each."""
+    from playground.scoring import check_scorer, judge
+
+    check_scorer(domain, strict)
+    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain)
+    for temperature in temperatures:
+        sampler.settings.temperature = temperature
+        judgement = judge(domain, sampler.texts(), strict)
+        yield {"temperature": temperature, **judgement.rates.to_dict()}

@@ -268,7 +268,9 @@ def test_domains_lists_five_with_status(with_corpora, tmp_path, monkeypatch):
     assert set(rows) == {"shakespeare", "names", "latex", "c", "wikipedia"}
     assert all(row["corpus"]["status"] == "ready" for row in rows.values())
     assert rows["latex"]["requires"] == {"pdflatex": True}
+    assert all(row["scorer"] for row in rows.values())
+    assert [name for name, row in rows.items() if row["strict"]] == ["c"]
+    assert [name for name, row in rows.items() if row["repair"]] == ["latex"]
     monkeypatch.setenv("PLAYGROUND_CORPORA", str(tmp_path))
     result = CliRunner().invoke(app, ["domains"])
     assert "missing" in result.stdout and "playground corpus fetch shakespeare" in result.stdout
-    assert "none yet" in result.stdout

@@ -48,6 +48,8 @@ class TrainConfig:
     eval_every: int = 250  # steps between full-validation evals (and at the end)
     checkpoint_every: int | None = None  # steps between checkpoints; None: at every eval
     sample_every: int | None = None  # steps between samples; None: at every eval, 0: never
+    score_every: int | None = None  # steps between validity checks; None: every eval if the domain scores; 0: never
+    score_samples: int = 32  # samples drawn (as one batch) for each validity measurement
     device: str = "auto"  # auto | cpu | cuda
     seed: int = 1337  # seeds weights, dropout and (unless given) sampling
     max_vocab: int = 256  # vocabulary cap, counting <unk>; the rarest characters map to <unk>
@@ -178,6 +180,9 @@ def validate(config: RunConfig) -> None:
            "checkpoint_every must be a positive integer")
     _check(t.sample_every is None or (_is_int(t.sample_every) and t.sample_every >= 0),
            "sample_every must be an integer >= 0 (0: never)")
+    _check(t.score_every is None or (_is_int(t.score_every) and t.score_every >= 0),
+           "score_every must be an integer >= 0 (0: never)")
+    _check(_is_int(t.score_samples) and t.score_samples > 0, "score_samples must be a positive integer")
     _check(t.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, not {t.device!r}")
     _check(_is_int(t.seed), "seed must be an integer")
     _check(_is_int(t.max_vocab) and 2 <= t.max_vocab <= 65536, "max_vocab must be an integer in [2, 65536]")

@@ -11,6 +11,7 @@ KeyboardInterrupt into it all end training at a step boundary with a checkpoint 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import random
 import signal
@@ -30,7 +31,7 @@ from playground.engine.model import CharRNN, n_params
 from playground.engine.sample import sample
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted,
-                               SampleGenerated, StepCompleted)
+                               SampleGenerated, SamplesDrawn, StepCompleted)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -175,16 +176,20 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
         set_rng_states(resume["rng"])
     checkpoint_every = t.checkpoint_every or t.eval_every
     sample_every = t.eval_every if t.sample_every is None else t.sample_every
+    score_every = t.score_every or 0  # the run resolves None from the domain
     last_saved = step
 
-    def save(name: str) -> CheckpointSaved:
+    def save(name: str, weights_only: bool = False) -> CheckpointSaved:
+        """A checkpoint to resume from, or (``weights_only``) one only to sample from."""
         path = Path(checkpoint_dir) / name
-        checkpoint.save(path, {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-            "elapsed": elapsed, "best_val": best_val, "loss_sum": loss_sum, "loss_count": loss_count,
-            "cursor": batches.cursor, "stream_state": state_list(state), "rng": rng_states(),
-            "vocab": dataset.vocab.to_dict(), "config": config.to_dict(), "domain": domain,
-            "device": device.type})
+        payload = {"model": model.state_dict(), "step": step, "vocab": dataset.vocab.to_dict(),
+                   "config": config.to_dict(), "domain": domain, "device": device.type}
+        if not weights_only:
+            payload.update({
+                "optimizer": optimizer.state_dict(), "elapsed": elapsed, "best_val": best_val,
+                "loss_sum": loss_sum, "loss_count": loss_count, "cursor": batches.cursor,
+                "stream_state": state_list(state), "rng": rng_states()})
+        checkpoint.save(path, payload)
         return CheckpointSaved(step, str(path))
 
     yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
@@ -234,11 +239,16 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
                     yield EvalCompleted(step, train_loss, val, is_best)
                     if saved:
                         yield saved
+                settings = config.sample
+                seed = settings.seed if settings.seed is not None else t.seed + step
                 if sample_every and (step % sample_every == 0 or done):
-                    settings = config.sample
-                    seed = settings.seed if settings.seed is not None else t.seed + step
                     for text in sample(model, dataset.vocab, settings, seed=seed):
                         yield SampleGenerated(step, text, settings.temperature)
+                if score_every and (step % score_every == 0 or done):
+                    batch = dataclasses.replace(settings, n=t.score_samples)
+                    texts = sample(model, dataset.vocab, batch, seed=seed)
+                    snapshot = save(f"scored-{step}.pt", weights_only=True)
+                    yield SamplesDrawn(step, texts, settings.temperature, snapshot.path)
                 if step % checkpoint_every == 0 or done:
                     last_saved = step
                     yield save("last.pt")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
 from playground_c.postprocess import complete
-from playground_c.scorer import score
+from playground_c.scorer import score, score_strict
 
 COMMIT = "5759bb8f702d984b53145aae69b66c85e8c2e29b"
 URL = f"https://github.com/sagsango/linux-2.6.20/archive/{COMMIT}.tar.gz"
@@ -54,4 +54,5 @@ def register_domains(register):
         ),
         postprocess=(complete,),
         score=score,
+        score_strict=score_strict,
     ))

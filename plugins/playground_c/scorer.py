@@ -8,16 +8,16 @@ category and detail describe the first problem. tree-sitter knows no typedefs, s
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-import resource
-import signal
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from pathlib import Path
 
 from playground import Score
+from playground.sandbox import Limits, run_limited
 
 MISSING = {";": "missing-semicolon", "}": "missing-brace", ")": "missing-paren", "]": "missing-bracket"}
 PAIRS = (("{", "}", "unbalanced-braces"), ("(", ")", "unbalanced-parens"))
@@ -263,38 +263,28 @@ def blank_directives(text: str) -> str:
     return "".join("\n" if i in blank else line for i, line in enumerate(text.splitlines(keepends=True)))
 
 
-def _gcc_limits() -> None:
-    cpu = int(STRICT_TIMEOUT_S) + 2
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20))
-    resource.setrlimit(resource.RLIMIT_AS, (2**31, 2**31))
+STRICT_LIMITS = Limits(timeout=STRICT_TIMEOUT_S, cpu=int(STRICT_TIMEOUT_S) + 2, file_size=2**20, memory=2**31)
 
 
 def strict_one(sample: str, timeout: float = STRICT_TIMEOUT_S) -> Score:
     source = PRELUDE + _builtins(blank_annotations(blank_directives(sample)))
     cmd = ["gcc", "-fsyntax-only", "-fpreprocessed", "-x", "c", "-std=gnu11", "-w", "-"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     with tempfile.TemporaryDirectory(prefix="playground-c-") as folder:
-        proc = subprocess.Popen(
-            cmd, cwd=folder, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=_gcc_limits, start_new_session=True,
-        )
-        try:
-            _, stderr = proc.communicate(source.encode("utf-8"), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return Score(False, 0.0, "timeout", f"gcc ran past {timeout:g} s")
+        outcome = run_limited(cmd, dataclasses.replace(STRICT_LIMITS, timeout=timeout), Path(folder), env,
+                              stdin=source.encode("utf-8"))
+    if outcome.timed_out:
+        return Score(False, 0.0, "timeout", f"gcc ran past {timeout:g} s")
     n = sample.count("\n") + 1
-    for line in stderr.decode("utf-8", "replace").splitlines():
+    for line in outcome.stderr.splitlines():
         m = re.match(r"sample\.c:(\d+):(\d+): error: (.*)", line)
         category = m and next((c for c, p in SYNTAX_ERRORS if re.match(p, m.group(3))), None)
         if category:
             row = int(m.group(1))
             value = min(max(row - 1, 0), n) / (n + 1)
             return Score(False, value, category, f"line {row} col {m.group(2)}: {m.group(3)}")
-    if proc.returncode < 0:
-        return Score(False, 0.0, "resource-limit", f"gcc killed by signal {-proc.returncode}")
+    if outcome.returncode < 0:
+        return Score(False, 0.0, "resource-limit", f"gcc killed by signal {-outcome.returncode}")
     return Score(True, 1.0)
 
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
-from playground_latex.postprocess import complete
+from playground_latex.postprocess import complete, repair
 from playground_latex.scorer import score
 
 COMMIT = "4ac4815d5a00dc2eacab7824cf4e4baafe2773ac"
@@ -66,5 +66,6 @@ def register_domains(register):
         ),
         postprocess=(complete,),
         score=score,
+        repair=repair,
         requires=("pdflatex",),
     ))

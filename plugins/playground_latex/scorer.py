@@ -12,17 +12,17 @@ Without pdflatex on PATH a structural check runs instead (see ``structural_score
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-import resource
 import shutil
-import signal
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from playground import Score
+from playground.sandbox import Limits, run_limited
 
 TIMEOUT_S = 5.0
 FILE_SIZE_LIMIT = 20 * 2**20
@@ -163,11 +163,7 @@ def wrap(sample: str) -> tuple[str, int]:
     return head + sample + tail, head.count("\n")
 
 
-def _limits() -> None:
-    cpu = int(TIMEOUT_S) + 2
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+LIMITS = Limits(timeout=TIMEOUT_S, cpu=int(TIMEOUT_S) + 2, file_size=FILE_SIZE_LIMIT, memory=MEMORY_LIMIT)
 
 
 def compile_latex(document: str, folder: Path, timeout: float = TIMEOUT_S) -> tuple[str, str]:
@@ -184,25 +180,15 @@ def compile_latex(document: str, folder: Path, timeout: float = TIMEOUT_S) -> tu
         "openout_any": "p",
         "LC_ALL": "C",
     }
-    cmd = [
-        "pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-        "-no-mktex=tfm", "sample.tex",
-    ]
-    proc = subprocess.Popen(
-        cmd, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, preexec_fn=_limits, start_new_session=True,
-    )
-    try:
-        rc = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    cmd = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-no-mktex=tfm", "sample.tex"]
+    outcome = run_limited(cmd, dataclasses.replace(LIMITS, timeout=timeout), folder, env)
+    if outcome.timed_out:
         return "timeout", ""
     log_path = folder / "sample.log"
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-    if rc < 0:
+    if outcome.returncode < 0:
         return "killed", log
-    return ("ok" if rc == 0 else "error"), log
+    return ("ok" if outcome.returncode == 0 else "error"), log
 
 
 def classify(log: str) -> tuple[str, str, int | None]:

@@ -1,6 +1,7 @@
 """Baby names (makemore): 32,032 names, one per line."""
 
 from playground import Corpus, Domain, Source, hookimpl
+from playground_names.scorer import novelty, score
 
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
 URL = "https://raw.githubusercontent.com/karpathy/makemore/988aa59e4d8fefa526d06f3b453ad116258398d4/names.txt"
@@ -18,5 +19,7 @@ def register_domains(register):
             license="public domain data (SSA); makemore repository: MIT",
             homepage="https://github.com/karpathy/makemore",
         ),
+        score=score,
+        novelty=novelty,
         stop="\n",
     ))
