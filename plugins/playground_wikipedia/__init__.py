@@ -4,6 +4,8 @@ import bz2
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
+from playground_wikipedia.postprocess import cut_to_last_newline
+from playground_wikipedia.scorer import score
 
 ENWIK8 = Source(
     "https://raw.githubusercontent.com/Mentors4EDU/Break-CS/5aba2368d50c49a03e888b7d4e8117dcf514b434/enwik8",
@@ -38,5 +40,7 @@ def register_domains(register):
             license="CC BY-SA 3.0 / GFDL (Wikipedia contributors)",
             homepage="https://en.wikipedia.org",
         ),
+        postprocess=(cut_to_last_newline,),
+        score=score,
         defaults={"max_vocab": 256},
     ))
