@@ -1,4 +1,4 @@
-"""Baby names (makemore): 32,032 names, one per line."""
+"""Baby names (makemore): 32,033 names, one per line."""
 
 from playground import Corpus, Domain, Source, hookimpl
 from playground_names.scorer import novelty, score

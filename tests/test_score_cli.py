@@ -1,0 +1,143 @@
+"""`playground score`, `sample --score` and `sweep` from the command line."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from playground.cli import app
+
+LATEX = Path(__file__).parent / "data" / "score" / "latex"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def test_a_compiling_file_exits_0_and_a_broken_one_says_why():
+    ok = run("score", "latex", str(LATEX / "ok-theorems.tex"))
+    assert ok.exit_code == 0, ok.output
+    assert "✓" in ok.stdout and "valid 1/1 = 100%" in ok.stdout
+
+    bad = run("score", "latex", str(LATEX / "bad-undefined.tex"), str(LATEX / "ok-lists.tex"))
+    assert bad.exit_code == 1
+    assert "undefined-control-sequence" in bad.stdout and "Undefined control sequence" in bad.stdout
+    assert "valid 1/2 = 50%" in bad.stdout
+
+
+def test_json_document_follows_the_schema(with_corpora, tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("emma\nzorblax\nx\n\nemma\n")
+    result = run("score", "names", str(names), "--json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    summary = doc["summary"]
+    assert {"n", "valid_rate", "valid_ci", "unique_rate", "novel_rate", "categories"} <= set(summary)
+    assert summary["n"] == 4 and summary["valid_rate"] == 0.75
+    assert summary["unique_rate"] == pytest.approx(2 / 3) and summary["novel_rate"] == 0.5
+    assert summary["categories"] == {"ok": 3, "too-short": 1}
+    assert [s["source"] for s in doc["samples"]] == [f"{names}:1", f"{names}:2", f"{names}:3", f"{names}:5"]
+    assert set(doc["samples"][2]) >= {"source", "valid", "value", "category", "detail"}
+    assert doc["samples"][2]["category"] == "too-short" and doc["samples"][2]["valid"] is False
+
+
+def test_stdin_and_jsonl_inputs(tmp_path):
+    result = run("score", "names", "-", input="emma\nolivia\n")
+    assert result.exit_code == 0 and "stdin:2" in result.stdout
+    rows = tmp_path / "samples.jsonl"
+    rows.write_text("\n".join(json.dumps({"text": t, "index": i}) for i, t in enumerate(["ava", "b4"])) + "\n")
+    result = run("score", "names", "--jsonl", str(rows), "--json")
+    assert result.exit_code == 1
+    assert [s["valid"] for s in json.loads(result.stdout)["samples"]] == [True, False]
+
+
+def test_repair_is_reported_apart(tmp_path):
+    unclosed = tmp_path / "unclosed.tex"
+    unclosed.write_text("\\begin{lemma}\nLet $x$ be a point.\n\\begin{itemize}\n\\item one\n")
+    result = run("score", "latex", str(unclosed), "--repair", "--json")
+    assert result.exit_code == 1  # raw validity decides the exit status
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["valid_rate"] == 0.0 and doc["summary"]["repaired"]["valid_rate"] == 1.0
+    assert doc["samples"][0]["valid"] is False and doc["samples"][0]["repaired"]["valid"] is True
+
+
+def test_strict_c_runs_gcc(tmp_path):
+    sample = tmp_path / "f.c"
+    sample.write_text("int f(int x) { return x + ; }\n")
+    result = run("score", "c", str(sample), "--strict", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["samples"][0]["category"] == "error-in-expression"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["score", "latex"], "no samples"),
+    (["score", "latex", "/nonexistent/x.tex"], "cannot read /nonexistent/x.tex"),
+    (["score", "lattex", "x"], "did you mean 'latex'"),
+    (["score", "latex", "--strict", "-"], "has no strict check"),
+    (["score", "names", "--repair", "-"], "has no repair step"),
+])
+def test_usage_and_input_errors_exit_2(args, message):
+    result = run(*args, input="x\n")
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_binary_input_is_an_input_error(tmp_path):
+    blob = tmp_path / "blob.tex"
+    blob.write_bytes(b"\xff\xfe\x00")
+    result = run("score", "latex", str(blob))
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr
+
+
+@pytest.fixture
+def names_run(with_corpora, tmp_path):
+    """A tiny names model, trained for a few seconds."""
+    from playground import plugins
+    from playground.run import run_training
+
+    settings = {"layers": 1, "hidden": 32, "embed": 16, "seq_len": 16, "batch_size": 8, "max_steps": 40,
+                "eval_every": 20, "warmup": 5, "score_samples": 8}
+    list(run_training(plugins.host().domains["names"], settings, tmp_path / "run"))
+    return tmp_path / "run"
+
+
+def test_sample_score_and_sweep(names_run):
+    result = run("sample", str(names_run), "--n", "6", "--seed", "3", "--score")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("✓") + result.stdout.count("✗") == 6 and "valid " in result.stdout
+
+    result = run("sample", str(names_run), "--n", "3", "--seed", "3", "--score", "--json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3 and all({"valid", "category"} <= set(r["score"]) for r in rows)
+    assert all(r["novel"] in (0.0, 1.0) for r in rows if r["text"])
+
+    result = run("sweep", str(names_run), "--temperatures", "0.5,1.5", "--n", "16", "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["temperature"] for r in rows] == [0.5, 1.5] and all(r["n"] == 16 for r in rows)
+    table = run("sweep", str(names_run), "--temperatures", "0.5,1.5", "--n", "16")
+    assert "temperature" in table.stdout and "1.5" in table.stdout
+
+
+@pytest.mark.parametrize("value", ["a,b", "0,1", ""])
+def test_sweep_rejects_bad_temperatures(names_run, value):
+    result = run("sweep", str(names_run), "--temperatures", value)
+    assert result.exit_code == 2 and "--temperatures" in result.stderr
+
+
+def test_render_scores_fits_80_columns():
+    from rich.console import Console
+
+    from playground.console import render_scores
+    from playground.domains import Score
+
+    out = io.StringIO()
+    score = Score(False, 0.25, "undefined-control-sequence", "! Undefined control sequence. l.4 see \\foo")
+    render_scores(["/a/rather/long/path/to/some/sample.tex"], [score], [0.5],
+                  {"n": 1, "valid_rate": 0.0, "valid_ci": [0.0, 0.79], "unique_rate": None, "novel_rate": None,
+                   "categories": {"undefined-control-sequence": 1}}, Console(file=out, width=80))
+    text = out.getvalue()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "undefined-control-sequence" in text and "…path/to/some/sample.tex" in text
