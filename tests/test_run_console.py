@@ -38,3 +38,15 @@ def test_samples_stream_or_print_as_json(tmp_path, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["text"] for r in rows] == texts and [r["index"] for r in rows] == [0, 1, 2]
     assert all(r["seed"] == 2 and r["stop"] == "." and r["length"] == 20 for r in rows)
+
+
+def test_training_shows_validity_rates(tmp_path):
+    from playground.domains import Score
+
+    domain = tiny_domain(tmp_path, score=lambda samples: [Score(True, 1.0)] * len(samples))
+    out = io.StringIO()
+    render_training(run_training(domain, {**TINY, "max_steps": 10, "score_samples": 4}, tmp_path / "run"),
+                    Console(file=out, width=120))
+    text = out.getvalue()
+    assert "step     10  valid 4/4 = 100% (95% CI 51%–100%), unique" in text
+    assert "best-valid.pt" in text
