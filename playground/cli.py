@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import playground
@@ -225,7 +226,7 @@ def _opt(help_text: str, *names: str, key: str | None = None):
 
     if key is not None:
         help_text += f" [built-in: {DEFAULTS[key]}]"
-    return typer.Option(*names, help=help_text, show_default=False)
+    return typer.Option(*names, help=escape(help_text), show_default=False)  # [..] is not markup
 
 
 @command()

@@ -98,11 +98,8 @@ class Domain:
         return text
 
     def novelty_units(self, text: str) -> list[str]:
-        """What is checked against the corpus for the novel rate: by default a text's
-        stripped, non-blank lines (a name, for a corpus of names)."""
-        if self.novelty is not None:
-            return self.novelty(text)
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        """What is checked against the corpus for the novel rate (see ``lines_of``)."""
+        return (self.novelty or lines_of)(text)
 
     def split_samples(self, text: str) -> list[str]:
         if self.split is not None:
@@ -110,6 +107,11 @@ class Domain:
         if self.corpus.kind == "lines":
             return [line for line in text.splitlines() if line.strip()]
         return [text]
+
+
+def lines_of(text: str) -> list[str]:
+    """The default novelty units: a text's stripped, non-blank lines (a corpus of names: its names)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def text_domain(path: Path) -> Domain:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from playground.domains import Domain, Score
+from playground.domains import Domain, Score, lines_of
 from playground.errors import PlaygroundError
 
 Z95 = 1.959963984540054
@@ -110,11 +110,12 @@ def novelty_index(domain: Domain) -> frozenset[str] | None:
         text = corpus_text(domain)
     except PlaygroundError:
         return None
-    return _units(domain.novelty_units, text)
+    return _units(domain.novelty or lines_of, text)
 
 
 @lru_cache(maxsize=4)
 def _units(novelty_units: Callable[[str], list[str]], text: str) -> frozenset[str]:
+    """Cached per function and corpus text (the same str object: its hash is kept)."""
     return frozenset(novelty_units(text))
 
 

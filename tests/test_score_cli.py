@@ -141,3 +141,22 @@ def test_render_scores_fits_80_columns():
     text = out.getvalue()
     assert all(len(line) <= 80 for line in text.splitlines())
     assert "undefined-control-sequence" in text and "…path/to/some/sample.tex" in text
+
+
+def test_without_pdflatex_the_structural_check_is_labelled(monkeypatch, tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no pdflatex to be found
+    result = run("score", "latex", str(LATEX / "bad-unclosed-env.tex"), str(LATEX / "ok-lists.tex"), "--json")
+    assert result.exit_code == 1
+    assert "pdflatex is not installed" in result.stderr
+    samples = json.loads(result.stdout)["samples"]
+    assert samples[0]["category"].startswith("structural:") and "install TeX Live" in samples[0]["detail"]
+    assert samples[1]["valid"] and "structural check" in samples[1]["detail"]
+
+
+def test_help_shows_defaults_in_brackets():
+    """Square brackets in help text are words, not rich markup that would vanish."""
+    text = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "[built-in: 256]" in text and "[default: at every eval]" in text
+    assert "[built-in: 32]" in text  # --score-samples
