@@ -57,6 +57,16 @@ class SampleGenerated(Event):
     step: int
     text: str
     temperature: float
+    on_demand: bool = False  # asked for by a front end (Steering.sample_now), streamed first
+
+
+@dataclass(frozen=True)
+class SampleStreamed(Event):
+    """A piece of an on-demand sample, as it is generated."""
+
+    kind: ClassVar[str] = "sample_streamed"
+    step: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ class RunFinished(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
-    for cls in (RunStarted, StepCompleted, EvalCompleted, SampleGenerated, SamplesDrawn, SampleScored,
+    for cls in (RunStarted, StepCompleted, EvalCompleted, SampleGenerated, SampleStreamed, SamplesDrawn, SampleScored,
                 ValidityMeasured, ScoringFailed, CheckpointSaved, RunFinished)
 }
 

@@ -20,6 +20,7 @@ from playground.atomic import write_text_atomic
 from playground.corpora import corpus_path, home
 from playground.domains import Domain, text_domain
 from playground.engine.config import RunConfig, SampleConfig, apply, copy_config, resolve, validate, validate_sample
+from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
 from playground.events import (EvalCompleted, Event, RunFinished, SampleGenerated, SampleScored, SamplesDrawn,
                                ScoringFailed, StepCompleted, ValidityMeasured)
@@ -109,7 +110,8 @@ def resume_config(saved: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
 
 
 def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | None = None,
-                 resume: Path | None = None, config_file: Path | None = None) -> Iterator[Event]:
+                 resume: Path | None = None, config_file: Path | None = None,
+                 steering: Steering | None = None) -> Iterator[Event]:
     """Train ``domain`` (or resume a run), writing the run folder; yields the engine's events.
 
     ``overrides`` are flat settings from flags (None means not given). When resuming from a
@@ -167,7 +169,8 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
             append_jsonl(metrics, event.to_dict())
         plugins.track_event(event)
 
-    events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved)
+    events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved,
+                   steering=steering)
     thrown: BaseException | None = None
     try:
         while True:

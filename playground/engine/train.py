@@ -4,8 +4,9 @@ AdamW, linear warmup then cosine decay (following max_steps, or the wall clock w
 max_time is set), gradient clipping, stateful truncated BPTT over parallel streams, full
 validation evals with carried state, checkpoints that resume bit-exactly on CPU.
 
-Stopping: closing the generator, Ctrl-C (SIGINT, caught in the main thread) or throwing
-KeyboardInterrupt into it all end training at a step boundary with a checkpoint saved.
+Stopping: closing the generator, Ctrl-C (SIGINT, caught in the main thread), throwing
+KeyboardInterrupt into it or ``Steering.stop`` all end training at a step boundary with a
+checkpoint saved.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import dataclasses
 import math
 import random
+import secrets
 import signal
 import threading
 import time
@@ -28,10 +30,11 @@ from playground.engine.allocator import keep_freed_memory
 from playground.engine.config import RunConfig, TrainConfig
 from playground.engine.data import Dataset, StreamBatches, check_fits, eval_windows
 from playground.engine.model import CharRNN, n_params
-from playground.engine.sample import sample
+from playground.engine.sample import generate, sample
+from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted,
-                               SampleGenerated, SamplesDrawn, StepCompleted)
+                               SampleGenerated, SamplesDrawn, SampleStreamed, StepCompleted)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -150,8 +153,9 @@ def sigint_flag():
 
 
 def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: str = "text",
-          run_dir: str = "", resume: dict | None = None) -> Iterator[Event]:
-    """Train, yielding events; ``resume`` is a loaded checkpoint of this same run."""
+          run_dir: str = "", resume: dict | None = None, steering: Steering | None = None) -> Iterator[Event]:
+    """Train, yielding events; ``resume`` is a loaded checkpoint of this same run, ``steering``
+    lets a front end pause, stop, sample now and change the temperature."""
     t = config.train
     device = resolve_device(t.device)
     keep_freed_memory()
@@ -192,6 +196,31 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
         checkpoint.save(path, payload)
         return CheckpointSaved(step, str(path))
 
+    def streamed_sample() -> Iterator[Event]:
+        """One sample from the model as it is now, a piece per character (own RNG: the run's
+        random streams are untouched, so it still resumes exactly)."""
+        settings = dataclasses.replace(config.sample, n=1)
+        text = ""
+        for pieces in generate(model, dataset.vocab, settings, secrets.randbelow(2**31)):
+            text += pieces[0]
+            yield SampleStreamed(step, pieces[0])
+        yield SampleGenerated(step, text, settings.temperature, on_demand=True)
+
+    def steer() -> Iterator[Event]:
+        """Honour the front end's requests; while paused, wait (the clock stops)."""
+        nonlocal started
+        waited_from = time.perf_counter()
+        while True:
+            if steering.temperature is not None:
+                config.sample.temperature = steering.temperature
+            if steering.sample_now.is_set():
+                steering.sample_now.clear()
+                yield from streamed_sample()
+            if not steering.paused.is_set() or steering.stop.is_set() or interrupted["set"]:
+                break
+            time.sleep(0.05)
+        started += time.perf_counter() - waited_from
+
     yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
                      vocab_size=len(dataset.vocab), device=device.type, step=step)
     model.train()
@@ -200,6 +229,11 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
     with sigint_flag() as interrupted:
         try:
             while reason is None:
+                if steering is not None:
+                    yield from steer()
+                    if steering.stop.is_set():
+                        reason = "stopped"
+                        break
                 if interrupted["set"]:
                     reason = "interrupted"
                     break
