@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import inspect
 import json
 import os
 from pathlib import Path
@@ -104,33 +105,11 @@ def resolve_domain(name_or_path: str):
 
 # -- domains ---------------------------------------------------------------------------
 
-def domain_status(domain) -> dict:
-    from playground import corpora
-
-    try:
-        path = corpora.corpus_path(domain)
-        corpus = {"status": "ready", "path": str(path)}
-    except PlaygroundError as exc:
-        missing = corpora.find_corpus(domain) is None
-        corpus = {"status": "missing" if missing else "invalid", "error": str(exc),
-                  "fetch": corpora.fetch_hint(domain)}
-    return {
-        "name": domain.name,
-        "description": domain.description,
-        "plugin": domain.plugin,
-        "kind": domain.corpus.kind,
-        "license": domain.corpus.license,
-        "corpus": corpus,
-        "scorer": domain.score is not None,
-        "strict": domain.score_strict is not None,
-        "repair": domain.repair is not None,
-        "requires": {tool: tool not in domain.missing_tools() for tool in domain.requires},
-    }
-
-
 @command()
 def domains(as_json: JsonOpt = False) -> None:
     """List the domains with their corpus status, scorer and required tools."""
+    from playground.corpora import domain_status
+
     rows = [domain_status(d) for d in sorted(load_host().domains.values(), key=lambda d: d.name)]
     if as_json:
         out.print_json(json.dumps(rows))
@@ -416,3 +395,31 @@ def sweep(
                 print(json.dumps(row), flush=True)
     if not as_json:
         render_sweep(rows, out)
+
+
+# -- tui ---------------------------------------------------------------------------------
+
+SETTING_FLAGS = [p for p in inspect.signature(train, eval_str=True).parameters.values()
+                 if p.name not in ("domain", "out_dir", "config_file", "resume", "as_json")]
+
+
+def tui(domain: Annotated[Optional[str], typer.Argument(
+            help="The domain to select at start (a name or a UTF-8 text file).", show_default=False)] = None,
+        checkpoint: Annotated[Optional[Path], typer.Option(
+            help="Open a run folder or checkpoint to sample from and explore, without training.",
+            show_default=False)] = None,
+        **settings) -> None:
+    """Open the terminal UI: pick a domain, train (s), watch the loss and each sample's verdict,
+    sample now (n), steer the temperature (+/-), explore neurons (v). The training flags of
+    `playground train` prefill its settings."""
+    from playground.tui.app import PlaygroundApp
+
+    target = resolve_domain(domain) if domain is not None else None  # a misspelt name fails here, in one line
+    if checkpoint is not None and not checkpoint.exists():
+        raise PlaygroundError(f"{checkpoint} not found: give a run folder or a checkpoint file")
+    PlaygroundApp(target, settings, checkpoint).run()
+
+
+# the settings flags are train's own (same names, help and defaults), not a second copy of them
+tui.__signature__ = inspect.Signature([*list(inspect.signature(tui, eval_str=True).parameters.values())[:2], *SETTING_FLAGS])
+command()(tui)

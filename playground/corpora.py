@@ -315,6 +315,29 @@ def _fsync(path: Path) -> None:
 
 # -- information -----------------------------------------------------------------------
 
+def domain_status(domain: Domain) -> dict[str, Any]:
+    """What `playground domains` and the TUI show of a domain: corpus status, scorer, tools."""
+    try:
+        path = corpus_path(domain)
+        corpus = {"status": "ready", "path": str(path)}
+    except PlaygroundError as exc:
+        missing = find_corpus(domain) is None
+        corpus = {"status": "missing" if missing else "invalid", "error": str(exc),
+                  "fetch": fetch_hint(domain)}
+    return {
+        "name": domain.name,
+        "description": domain.description,
+        "plugin": domain.plugin,
+        "kind": domain.corpus.kind,
+        "license": domain.corpus.license,
+        "corpus": corpus,
+        "scorer": domain.score is not None,
+        "strict": domain.score_strict is not None,
+        "repair": domain.repair is not None,
+        "requires": {tool: tool not in domain.missing_tools() for tool in domain.requires},
+    }
+
+
 def info(domain: Domain) -> dict[str, Any]:
     """Facts about the corpus the domain would train on."""
     path = corpus_path(domain)

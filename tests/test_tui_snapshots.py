@@ -1,0 +1,72 @@
+"""Snapshots of the TUI's main screens at 80x24 and 120x36, from canned events (no training).
+
+Regenerate after an intended change: python -m pytest tests/test_tui_snapshots.py --snapshot-update
+"""
+
+from playground import plugins
+from playground.events import (EvalCompleted, RunStarted, StepCompleted, ValidityMeasured)
+from playground.tui.app import PlaygroundApp
+from playground.tui.screens import SampleScreen
+from playground.tui.widgets import SampleRecord, SampleStream
+
+CONFIG = {"model": {}, "train": {"max_steps": 2000, "max_time": None}, "sample": {}}
+NAMES = ["emma", "zorblax", "x", "kaylin", "brynnleigh", "ava"]
+
+
+def canned_run(app: PlaygroundApp) -> None:
+    """A run 600 steps in: losses falling, three validity measurements, six scored names."""
+    state = app.state
+    state.update(RunStarted(run_dir="runs/names-demo", domain="names", config=CONFIG, n_params=800_000,
+                            vocab_size=28, device="cpu"))
+    for step in range(1, 601):
+        state.update(StepCompleted(step, 3.3 * 0.9985**step + 1.9, 3e-3, 60_000.0, step / 14))
+        if step % 100 == 0:
+            state.update(EvalCompleted(step, 2.0 + 300 / (step + 200), 2.1 + 300 / (step + 200), True))
+            state.update(ValidityMeasured(step, min(1.0, 0.6 + step / 1500), 1.0, 0.8, 32))
+    records = []
+    for name in NAMES:
+        valid = 2 <= len(name) <= 20 and name.isalpha()
+        score = {"valid": valid, "value": 1.0 if valid else 0.5, "category": "ok" if valid else "too-short",
+                 "detail": "" if valid else f"{name!r} has 1 letter (at least 2)"}
+        records.append(SampleRecord(600, name, score, 0.0 if name in ("emma", "ava") else 1.0))
+    app.query_one(SampleStream).add(*records)
+    app.refresh_live()
+
+
+def names_app():
+    return PlaygroundApp(plugins.host().domains["names"], {})
+
+
+def test_main_screen_idle(snap_compare, with_corpora):
+    assert snap_compare(names_app(), terminal_size=(80, 24))
+
+
+def test_main_screen_training(snap_compare, with_corpora):
+    async def run_before(pilot):
+        canned_run(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(names_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_screen_uses_a_larger_terminal(snap_compare, with_corpora):
+    async def run_before(pilot):
+        canned_run(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(names_app(), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_help_screen(snap_compare, with_corpora):
+    assert snap_compare(names_app(), terminal_size=(80, 24), press=["question_mark"])
+
+
+def test_sample_detail(snap_compare, with_corpora):
+    async def run_before(pilot):
+        record = SampleRecord(250, "\\begin{lemma}\nLet $X$ be a scheme.\n\\foo\n\\end{lemma}\n",
+                              {"valid": False, "value": 0.5, "category": "undefined-control-sequence",
+                               "detail": "! Undefined control sequence. l.3 \\foo"}, 0.75)
+        pilot.app.push_screen(SampleScreen(record))
+        await pilot.pause()
+
+    assert snap_compare(names_app(), terminal_size=(80, 24), run_before=run_before)
