@@ -199,7 +199,7 @@ class PlaygroundApp(App):
         self.steering = Steering(temperature=overrides.get("temperature"))
         self.run_domain = domain
         self.state = RunState(status="starting")
-        self.query_one(SampleStream).clear()
+        self.query_one(SampleStream).reset()
         self.train_in_background(domain, overrides)
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)

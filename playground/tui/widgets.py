@@ -121,6 +121,10 @@ class SampleStream(DataTable):
         self.add_columns("step", "", "value", "novel", "category", "sample")
         self.records: dict[str, SampleRecord] = {}
 
+    def reset(self) -> None:
+        self.clear()
+        self.records.clear()
+
     def add(self, *records: SampleRecord) -> None:
         following = self.cursor_row >= self.row_count - 1  # unless the user moved up the list
         for record in records:
