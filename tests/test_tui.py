@@ -2,15 +2,13 @@
 
 import asyncio
 import time
-
-import pytest
+from pathlib import Path
 
 from playground import plugins
-from playground.events import RunStarted, SampleScored, StepCompleted, ValidityMeasured, EvalCompleted
 from playground.tui.app import PlaygroundApp
 from playground.tui.neuron_screen import NeuronScreen
 from playground.tui.screens import HelpScreen, SampleScreen
-from playground.tui.widgets import DomainPicker, SampleStream, Settings, bars
+from playground.tui.widgets import DomainPicker, SampleStream, bars
 
 TINY = {"layers": 1, "hidden": 32, "embed": 16, "seq_len": 16, "batch_size": 8, "warmup": 5, "max_steps": 4000,
         "eval_every": 20, "score_samples": 8, "length": 40}
@@ -63,7 +61,7 @@ def test_pick_names_train_see_scored_samples_and_stop(with_corpora):
             return app.state.run_dir
 
     run_dir = asyncio.run(scenario())
-    assert (plugins.Path(run_dir) / "checkpoints" / "last.pt").is_file()
+    assert (Path(run_dir) / "checkpoints" / "last.pt").is_file()
 
 
 def test_quitting_stops_training_and_keeps_a_checkpoint(with_corpora):
@@ -77,7 +75,7 @@ def test_quitting_stops_training_and_keeps_a_checkpoint(with_corpora):
         return app.state.run_dir
 
     run_dir = asyncio.run(scenario())
-    assert (plugins.Path(run_dir) / "checkpoints" / "last.pt").is_file()
+    assert (Path(run_dir) / "checkpoints" / "last.pt").is_file()
 
 
 def test_pause_sample_now_and_temperature(with_corpora):
@@ -222,3 +220,16 @@ def test_bars_scale_and_squeeze():
     assert bars([0.0, 0.5, 1.0], 10, 0.0, 1.0) == "▁▅█"
     assert len(bars(list(range(100)), 10)) == 10
     assert bars([], 5) == ""
+
+
+def test_a_missing_pdflatex_is_a_warning(with_corpora, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex on it
+
+    async def scenario():
+        app = Recording(plugins.host().domains["latex"], {})
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            return app.shown
+
+    shown = asyncio.run(scenario())
+    assert any(sev == "warning" and "pdflatex not found" in msg for sev, msg in shown)
