@@ -208,6 +208,27 @@ def _opt(help_text: str, *names: str, key: str | None = None):
     return typer.Option(*names, help=escape(help_text), show_default=False)  # [..] is not markup
 
 
+def launch_torchrun(nproc: int) -> int:
+    """Run this same `playground train` command under torchrun on ``nproc`` local processes."""
+    import subprocess
+    import sys
+
+    if nproc < 1:
+        raise PlaygroundError("--nproc must be at least 1")
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip or arg.startswith("--nproc="):
+            skip = False
+            continue
+        if arg == "--nproc":
+            skip = True
+            continue
+        args.append(arg)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
+           "-m", "playground", *args]
+    return subprocess.call(cmd)
+
+
 @command()
 def train(
     domain: Annotated[Optional[str], typer.Argument(
@@ -242,6 +263,10 @@ def train(
     resume: Annotated[Optional[Path], _opt(
         "Continue a run exactly where it stopped (a run folder or a checkpoint); "
         "--max-steps/--max-time may extend it.", "--resume")] = None,
+    nproc: Annotated[Optional[int], typer.Option(
+        "--nproc", help="Train data-parallel on N processes: runs `torchrun --standalone --nproc_per_node N "
+        "-m playground train ...` (several machines: run torchrun yourself, see the README).",
+        show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON event per line.")] = False,
 ) -> None:
     """Train a character-level model on a domain's corpus, with progress, evals, samples and
@@ -249,7 +274,10 @@ def train(
 
     Ctrl-C saves a checkpoint and stops; `--resume RUN_DIR` continues bit for bit.
     """
+    if nproc is not None:
+        raise typer.Exit(launch_torchrun(nproc))
     from playground.console import render_training
+    from playground.engine.distributed import launched
     from playground.run import run_domain, run_training
 
     overrides = dict(cell=cell, layers=layers, hidden=hidden, embed=embed, dropout=dropout, seq_len=seq_len,
@@ -262,6 +290,10 @@ def train(
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
     target = resolve_domain(domain) if domain is not None else run_domain(resume, load_host().domains)
     events = run_training(target, overrides, run_dir=out_dir, resume=resume, config_file=config_file)
+    if not launched().main:  # ranks > 0 train in step with rank 0, which alone reports and writes
+        for _ in events:
+            pass
+        return
     reason = render_training(events, err if as_json else out, json_lines=as_json)
     if reason == "interrupted":
         raise typer.Exit(130)

@@ -119,7 +119,8 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     """
     from playground import plugins
     from playground.engine import checkpoint
-    from playground.engine.data import Vocab, check_fits, load_dataset
+    from playground.engine.data import Dataset, Vocab, check_fits, load_dataset
+    from playground.engine.distributed import barrier, join, leave
     from playground.engine.train import resolve_device, train
 
     saved = None
@@ -144,25 +145,33 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
         elif config.train.score_every and domain.score is None:
             raise PlaygroundError(f"domain {domain.name!r} has no validity scorer to run every "
                                   f"{config.train.score_every} steps (use --score-every 0)")
-    resolve_device(config.train.device)
+    world = join(resolve_device(config.train.device), config.train.batch_size)
     corpus = corpus_path(domain)
     vocab = Vocab.from_dict(saved["vocab"]) if saved else None
-    dataset = load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab)
+
+    def load() -> Dataset:
+        return load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab)
+
+    dataset = load() if world.main else None
+    barrier(world)  # rank 0 has encoded the corpus into the cache; the other ranks read it
+    dataset = dataset or load()
     check_fits(dataset, config.train.batch_size, config.train.seq_len)
 
-    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(domain)
-    if saved is None and (run_dir / "checkpoints" / "last.pt").exists():
+    if saved is None and run_dir is not None and (Path(run_dir) / "checkpoints" / "last.pt").exists():
         raise PlaygroundError(f"{run_dir} already holds a run; resume it with --resume or choose another folder")
-    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-    write_text_atomic(run_dir / "config.json", json.dumps({"domain": domain.name, "corpus": str(corpus),
-                                                           **config.to_dict()}, indent=2) + "\n")
+    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(domain)
     metrics, samples = run_dir / "metrics.jsonl", run_dir / "samples.jsonl"
-    for log in (metrics, samples):
-        truncate_jsonl(log, saved["step"] if saved else 0)
-
-    live = LiveValidity(domain, run_dir / "checkpoints", best_valid_rate(metrics))
+    if world.main:  # only rank 0 writes
+        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        write_text_atomic(run_dir / "config.json", json.dumps({"domain": domain.name, "corpus": str(corpus),
+                                                               **config.to_dict()}, indent=2) + "\n")
+        for log in (metrics, samples):
+            truncate_jsonl(log, saved["step"] if saved else 0)
+    live = LiveValidity(domain, run_dir / "checkpoints", best_valid_rate(metrics)) if world.main else None
 
     def record(event: Event) -> None:
+        if not world.main:
+            return
         if isinstance(event, (SampleGenerated, SampleScored)):
             append_jsonl(samples, event.to_dict())
         elif isinstance(event, (StepCompleted, EvalCompleted, ValidityMeasured, ScoringFailed)):
@@ -181,13 +190,11 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
             thrown = None
             if isinstance(event, SampleGenerated):
                 event = dataclasses.replace(event, text=domain.finish(event.text))
-            elif isinstance(event, SamplesDrawn):
+            elif isinstance(event, SamplesDrawn):  # only rank 0 draws them
                 live.drawn(event)
             # verdicts arrive when they are ready; the last ones before the run ends
-            if isinstance(event, RunFinished):
-                batch = [*live.verdicts(wait=True), event]
-            else:
-                batch = [event, *live.verdicts()]
+            verdicts = list(live.verdicts(wait=isinstance(event, RunFinished))) if live else []
+            batch = [*verdicts, event] if isinstance(event, RunFinished) else [event, *verdicts]
             for out in batch:
                 record(out)
                 try:
@@ -196,7 +203,9 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
                     thrown = exc
     finally:
         events.close()  # closing this generator closes the engine's, which saves a checkpoint
-        live.close()
+        if live:
+            live.close()
+        leave()
 
 
 @dataclasses.dataclass

@@ -161,10 +161,11 @@ class StreamBatches:
     ``next()`` reports ``reset=True`` so the caller drops the carried hidden state.
     """
 
-    def __init__(self, data: np.ndarray, batch_size: int, seq_len: int, cursor: int = 0):
+    def __init__(self, data: np.ndarray, batch_size: int, seq_len: int, cursor: int = 0,
+                 rows: slice = slice(None)):
         self.data, self.seq_len = data, seq_len
         self.span = len(data) // batch_size
-        self.starts = np.arange(batch_size, dtype=np.int64)[:, None] * self.span
+        self.starts = np.arange(batch_size, dtype=np.int64)[rows, None] * self.span  # rows: a rank's share
         self.offsets = np.arange(seq_len + 1, dtype=np.int64)[None, :]
         self.cursor = cursor
 

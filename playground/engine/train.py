@@ -24,10 +24,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 from playground.engine import checkpoint
 from playground.engine.allocator import keep_freed_memory
 from playground.engine.config import RunConfig, TrainConfig
+from playground.engine.distributed import World, gathered, join, total
 from playground.engine.data import Dataset, StreamBatches, check_fits, eval_windows
 from playground.engine.model import CharRNN, n_params
 from playground.engine.sample import generate, sample
@@ -88,34 +90,38 @@ def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
-def state_list(state) -> list[torch.Tensor]:
-    return [s.cpu() for s in state] if isinstance(state, tuple) else [state.cpu()]
+def state_list(state, world: World = World()) -> list[torch.Tensor]:
+    """The carried state of every stream of the global batch (gathered from all ranks)."""
+    return [gathered(s, world, dim=1).cpu() for s in (state if isinstance(state, tuple) else [state])]
 
 
-def state_from_list(tensors: list[torch.Tensor], device: torch.device):
-    tensors = [s.to(device) for s in tensors]
+def state_from_list(tensors: list[torch.Tensor], device: torch.device, rows: slice = slice(None)):
+    """This rank's share of a saved state (any number of ranks may have saved it)."""
+    tensors = [s[:, rows].to(device) for s in tensors]
     return tuple(tensors) if len(tensors) == 2 else tensors[0]
 
 
 @torch.no_grad()
 def evaluate(model: CharRNN, data, batch_size: int, seq_len: int, device: torch.device,
-             stopping=lambda: False) -> float:
-    """Mean nats/char over every character of ``data``, state carried along each stream."""
+             stopping=lambda: False, world: World = World()) -> float:
+    """Mean nats/char over every character of ``data``, state carried along each stream;
+    with several ranks, each takes every world.size-th stream and the sums are reduced."""
     was_training = model.training
     model.eval()
-    total = torch.zeros((), dtype=torch.float64, device=device)
-    count = 0
+    sums = torch.zeros(2, dtype=torch.float64, device=device)  # loss, characters
     state = None
     for x, y in eval_windows(data, batch_size, seq_len):
         if stopping():
             break
-        with autocast(device):
-            logits, _, state = model(x.to(device), state)
-        y = y.to(device)
-        total += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=-1, reduction="sum")
-        count += int((y != -1).sum())
+        x, y = x[world.rank::world.size].to(device), y[world.rank::world.size].to(device)
+        if len(x):
+            with autocast(device):
+                logits, _, state = model(x, state)
+            sums[0] += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=-1, reduction="sum")
+            sums[1] += (y != -1).sum()
     model.train(was_training)
-    return total.item() / max(count, 1)
+    total(sums, world)
+    return (sums[0] / sums[1].clamp(min=1)).item()
 
 
 def rng_states() -> dict:
@@ -158,17 +164,22 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
     lets a front end pause, stop, sample now and change the temperature."""
     t = config.train
     device = resolve_device(t.device)
+    world = join(device, t.batch_size)
+    rows = world.rows(t.batch_size)
     keep_freed_memory()
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     check_fits(dataset, t.batch_size, t.seq_len)
-    batches = StreamBatches(dataset.train, t.batch_size, t.seq_len)
+    batches = StreamBatches(dataset.train, t.batch_size, t.seq_len, rows=rows)
     torch.manual_seed(t.seed)
     random.seed(t.seed)
     model = CharRNN(config.model, len(dataset.vocab)).to(device)
+    # DDP averages the gradients over ranks; evals, samples and checkpoints use the model itself
+    stepper = DistributedDataParallel(model) if world.size > 1 else model
     optimizer = make_optimizer(model, t)
-    state = model.initial_state(t.batch_size, device)
+    local_batch = rows.stop - rows.start
+    state = model.initial_state(local_batch, device)
     step, elapsed, best_val, loss_sum, loss_count = 0, 0.0, math.inf, 0.0, 0
     if resume is not None:
         model.load_state_dict(resume["model"])
@@ -176,7 +187,7 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
         step, elapsed, best_val = resume["step"], resume["elapsed"], resume["best_val"]
         loss_sum, loss_count = resume["loss_sum"], resume["loss_count"]
         batches.cursor = resume["cursor"]
-        state = state_from_list(resume["stream_state"], device)
+        state = state_from_list(resume["stream_state"], device, rows)
         set_rng_states(resume["rng"])
     checkpoint_every = t.checkpoint_every or t.eval_every
     sample_every = t.eval_every if t.sample_every is None else t.sample_every
@@ -188,12 +199,13 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
         path = Path(checkpoint_dir) / name
         payload = {"model": model.state_dict(), "step": step, "vocab": dataset.vocab.to_dict(),
                    "config": config.to_dict(), "domain": domain, "device": device.type}
-        if not weights_only:
+        if not weights_only:  # every rank takes part: the carried state is gathered
             payload.update({
                 "optimizer": optimizer.state_dict(), "elapsed": elapsed, "best_val": best_val,
                 "loss_sum": loss_sum, "loss_count": loss_count, "cursor": batches.cursor,
-                "stream_state": state_list(state), "rng": rng_states()})
-        checkpoint.save(path, payload)
+                "stream_state": state_list(state, world), "rng": rng_states()})
+        if world.main:
+            checkpoint.save(path, payload)
         return CheckpointSaved(step, str(path))
 
     def streamed_sample() -> Iterator[Event]:
@@ -222,7 +234,8 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
         started += time.perf_counter() - waited_from
 
     yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
-                     vocab_size=len(dataset.vocab), device=device.type, step=step)
+                     vocab_size=len(dataset.vocab), step=step,
+                     device=device.type + (f" x{world.size}" if world.size > 1 else ""))
     model.train()
     started = time.perf_counter() - elapsed
     reason = stop_reason(t, step, elapsed)
@@ -243,9 +256,9 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
                     group["lr"] = lr
                 x, y, reset = batches.next()
                 if reset:
-                    state = model.initial_state(t.batch_size, device)
+                    state = model.initial_state(local_batch, device)
                 with autocast(device):
-                    _, loss, state = model(x.to(device), state, y.to(device))
+                    _, loss, state = stepper(x.to(device), state, y.to(device))
                 state = detach(state)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -253,15 +266,20 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
                     torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
                 optimizer.step()
                 step += 1
-                loss_value = loss.item()
-                loss_sum, loss_count = loss_sum + loss_value, loss_count + 1
                 now = time.perf_counter()
                 elapsed = now - started
+                loss_value = loss.item()
+                if world.size > 1:  # the global batch's loss; rank 0's clock and Ctrl-C decide for all
+                    votes = total(torch.tensor([loss_value, elapsed * world.main, float(interrupted["set"])],
+                                               dtype=torch.float64), world).tolist()
+                    loss_value, elapsed, interrupted["set"] = votes[0] / world.size, votes[1], votes[2] > 0
+                loss_sum, loss_count = loss_sum + loss_value, loss_count + 1
                 done = stop_reason(t, step, elapsed)
                 yield StepCompleted(step, loss_value, lr, t.batch_size * t.seq_len / (now - tick), elapsed)
 
                 if step % t.eval_every == 0 or done:
-                    val = evaluate(model, dataset.val, t.batch_size, t.seq_len, device, lambda: interrupted["set"])
+                    stopping = (lambda: interrupted["set"]) if world.size == 1 else (lambda: False)
+                    val = evaluate(model, dataset.val, t.batch_size, t.seq_len, device, stopping, world)
                     if interrupted["set"]:
                         reason = "interrupted"
                         break
@@ -275,10 +293,10 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
                         yield saved
                 settings = config.sample
                 seed = settings.seed if settings.seed is not None else t.seed + step
-                if sample_every and (step % sample_every == 0 or done):
+                if world.main and sample_every and (step % sample_every == 0 or done):
                     for text in sample(model, dataset.vocab, settings, seed=seed):
                         yield SampleGenerated(step, text, settings.temperature)
-                if score_every and (step % score_every == 0 or done):
+                if world.main and score_every and (step % score_every == 0 or done):
                     batch = dataclasses.replace(settings, n=t.score_samples)
                     texts = sample(model, dataset.vocab, batch, seed=seed)
                     snapshot = save(f"scored-{step}.pt", weights_only=True)
