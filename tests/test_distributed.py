@@ -83,3 +83,23 @@ def test_batch_must_split_evenly(tmp_path):
                            check=False)
     assert result.returncode != 0
     assert "batch_size 7 must be a multiple of the 2 processes" in result.stderr
+
+
+@pytest.mark.slow
+def test_compiled_training_takes_the_same_steps(tmp_path):
+    """--compile (torch.compile; meant for GPUs) changes the speed, not the numbers."""
+    from engine_support import TINY, tiny_domain
+    from playground.run import run_training
+
+    def step_losses(run, **flags):
+        events = run_training(tiny_domain(tmp_path), {**TINY, "max_steps": 6, **flags}, tmp_path / run)
+        return [e.loss for e in events if e.kind == "step_completed"]
+
+    assert step_losses("compiled", compile=True) == pytest.approx(step_losses("eager"), rel=1e-5)
+
+
+def test_nproc_launches_torchrun(tmp_path):
+    corpus = tiny_corpus(tmp_path)
+    events, _ = playground([str(corpus), *SETTINGS, "--max-steps", "4", "--nproc", "2"], tmp_path)
+    assert events[0]["device"] == "cpu x2" and events[-1] == {"event": "run_finished", "step": 4, "reason": "max_steps"}
+    assert len(list((tmp_path / "runs").iterdir())) == 1

@@ -233,3 +233,18 @@ def test_a_missing_pdflatex_is_a_warning(with_corpora, monkeypatch, tmp_path):
 
     shown = asyncio.run(scenario())
     assert any(sev == "warning" and "pdflatex not found" in msg for sev, msg in shown)
+
+
+def test_the_tui_command_passes_training_flags_as_settings(monkeypatch, with_corpora):
+    from typer.testing import CliRunner
+
+    from playground.cli import app as cli
+
+    opened = {}
+    monkeypatch.setattr(PlaygroundApp, "run", lambda self: opened.update(wanted=self.wanted, flags=self.flags))
+    result = CliRunner().invoke(cli, ["tui", "names", "--hidden", "64", "--compile", "--max-time", "30"])
+    assert result.exit_code == 0, result.output
+    assert opened["wanted"] == "names"
+    assert {k: v for k, v in opened["flags"].items() if v is not None} == {"hidden": 64, "compile": True, "max_time": 30.0}
+    result = CliRunner().invoke(cli, ["tui", "namez"])
+    assert result.exit_code == 2 and "did you mean 'names'" in result.stderr

@@ -51,6 +51,7 @@ class TrainConfig:
     score_every: int | None = None  # steps between validity checks; None: every eval if the domain scores; 0: never
     score_samples: int = 32  # samples drawn (as one batch) for each validity measurement
     device: str = "auto"  # auto | cpu | cuda
+    compile: bool = False  # torch.compile the training step (worth it on a GPU; slow to start)
     seed: int = 1337  # seeds weights, dropout and (unless given) sampling
     max_vocab: int = 256  # vocabulary cap, counting <unk>; the rarest characters map to <unk>
 
@@ -184,6 +185,7 @@ def validate(config: RunConfig) -> None:
            "score_every must be an integer >= 0 (0: never)")
     _check(_is_int(t.score_samples) and t.score_samples > 0, "score_samples must be a positive integer")
     _check(t.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, not {t.device!r}")
+    _check(isinstance(t.compile, bool), "compile must be true or false")
     _check(_is_int(t.seed), "seed must be an integer")
     _check(_is_int(t.max_vocab) and 2 <= t.max_vocab <= 65536, "max_vocab must be an integer in [2, 65536]")
     validate_sample(s)

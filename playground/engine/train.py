@@ -47,6 +47,13 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """On CUDA, through pinned memory without waiting (the copy overlaps the previous step)."""
+    if device.type == "cuda":
+        return batch.pin_memory().to(device, non_blocking=True)
+    return batch
+
+
 def autocast(device: torch.device):
     """bf16 autocast on CUDA; plain float32 on CPU."""
     if device.type == "cuda":
@@ -177,6 +184,8 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
     model = CharRNN(config.model, len(dataset.vocab)).to(device)
     # DDP averages the gradients over ranks; evals, samples and checkpoints use the model itself
     stepper = DistributedDataParallel(model) if world.size > 1 else model
+    if t.compile:
+        stepper = torch.compile(stepper)
     optimizer = make_optimizer(model, t)
     local_batch = rows.stop - rows.start
     state = model.initial_state(local_batch, device)
@@ -258,7 +267,7 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
                 if reset:
                     state = model.initial_state(local_batch, device)
                 with autocast(device):
-                    _, loss, state = stepper(x.to(device), state, y.to(device))
+                    _, loss, state = stepper(to_device(x, device), state, to_device(y, device))
                 state = detach(state)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
