@@ -2,7 +2,8 @@
 
 AdamW, linear warmup then cosine decay (following max_steps, or the wall clock when only
 max_time is set), gradient clipping, stateful truncated BPTT over parallel streams, full
-validation evals with carried state, checkpoints that resume bit-exactly on CPU.
+validation evals with carried state, checkpoints that resume bit-exactly on CPU. Under
+torchrun, DDP over disjoint shares of the batch's streams (see engine.distributed).
 
 Stopping: closing the generator, Ctrl-C (SIGINT, caught in the main thread), throwing
 KeyboardInterrupt into it or ``Steering.stop`` all end training at a step boundary with a
