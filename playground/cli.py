@@ -459,3 +459,19 @@ def tui(domain: Annotated[Optional[str], typer.Argument(
 # the settings flags are train's own (same names, help and defaults), not a second copy of them
 tui.__signature__ = inspect.Signature([*list(inspect.signature(tui, eval_str=True).parameters.values())[:2], *SETTING_FLAGS])
 command()(tui)
+
+
+@command(name="new-plugin")
+def new_plugin(
+    name: Annotated[str, typer.Argument(help="The domain's name: lowercase letters, digits, '-' and '_'.",
+                                        show_default=False)],
+    folder: Annotated[Path, typer.Option("--dir", help="Where to write playground-NAME/.", file_okay=False)] = Path("."),
+) -> None:
+    """Write a domain-plugin package to start from: a pyproject with the entry point, the plugin
+    module (domain, corpus spec, scorer) and a test; it installs with pip and its test passes."""
+    from playground.scaffold import new_plugin as write
+
+    root = write(name, folder)
+    where = root if root.is_absolute() else f"./{root}"  # a bare name would make pip look on PyPI
+    out.print(f"wrote {where}/ ; next:\n  pip install {where} && playground domains\n"
+              f"  pip install '{where}[test]' && python -m pytest {where}/tests", soft_wrap=True)

@@ -1,0 +1,58 @@
+"""Helpers for testing a domain plugin: ``check_domain`` is the contract every domain meets.
+
+    from playground.testing import check_domain
+
+    def test_my_domain():
+        check_domain(my_domain, valid=["a known-good sample"], invalid=["an obviously broken one"])
+
+It raises AssertionError, saying which part of the contract failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from playground.domains import Corpus, Domain, Score
+
+
+def check_corpus(corpus: Corpus) -> None:
+    """The corpus spec: sources to fetch or a local path, a known kind, a license."""
+    assert isinstance(corpus, Corpus), f"corpus must be a playground.Corpus, not {type(corpus).__name__}"
+    assert corpus.kind in ("stream", "lines"), f"corpus kind must be 'stream' or 'lines', not {corpus.kind!r}"
+    assert corpus.sources or corpus.path is not None, "the corpus needs sources to fetch (or a local path)"
+    assert len(corpus.sources) == 1 or corpus.assemble is not None, \
+        "several sources need an assemble(folder) -> bytes recipe"
+    for source in corpus.sources:
+        assert "://" in source.url, f"source {source.url!r} is not a URL"
+        assert source.sha256 is None or len(source.sha256) == 64, f"source {source.url}: sha256 must be 64 hex digits"
+    assert corpus.sha256 is None or len(corpus.sha256) == 64, "the corpus sha256 must be 64 hex digits"
+    assert corpus.license and corpus.license != "unknown", "say the corpus's license"
+
+
+def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[str] | str) -> None:
+    """Check ``domain`` against the contract: a valid corpus spec; post-processing maps str to
+    str; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
+    returns one Score per sample with a value in [0, 1] and a category, and is deterministic."""
+    valid = [valid] if isinstance(valid, str) else list(valid)
+    invalid = [invalid] if isinstance(invalid, str) else list(invalid)
+    assert isinstance(domain, Domain), f"expected a playground.Domain, not {type(domain).__name__}"
+    check_corpus(domain.corpus)
+    for step in domain.postprocess:
+        for sample in [*valid, *invalid, ""]:
+            out = step(sample)
+            assert isinstance(out, str), f"post-processing step {step.__name__} returned {type(out).__name__}, not str"
+    assert domain.score is not None, f"domain {domain.name!r} has no scorer"
+    samples = [*valid, *invalid]
+    scores = list(domain.score(samples))
+    assert len(scores) == len(samples), f"the scorer returned {len(scores)} scores for {len(samples)} samples"
+    for sample, score in zip(samples, scores):
+        assert isinstance(score, Score), f"the scorer returned {score!r}, not a playground.Score"
+        assert 0.0 <= score.value <= 1.0, f"value {score.value} of {sample[:40]!r} is outside [0, 1]"
+        assert score.category, f"{sample[:40]!r} got an empty category"
+        assert score.valid == (score.category == "ok"), f"{sample[:40]!r}: only valid samples are 'ok' ({score})"
+    for sample, score in zip(valid, scores):
+        assert score.valid, f"the scorer rejects the known-good sample {sample[:60]!r}: {score.detail}"
+    for sample, score in zip(invalid, scores[len(valid):]):
+        assert not score.valid, f"the scorer accepts the broken sample {sample[:60]!r}"
+    again = list(domain.score(samples))
+    assert again == scores, "the scorer is not deterministic: two runs on the same samples differ"
