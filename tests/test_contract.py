@@ -91,6 +91,24 @@ def test_new_plugin_installs_and_passes_its_own_test(tmp_path):
                             env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert tested.returncode == 0, tested.stdout[-2000:]
     assert "2 passed" in tested.stdout
+    picked = subprocess.run([sys.executable, "-c", TUI_DOMAINS], env=env, capture_output=True, text=True, timeout=300)
+    assert "haiku" in picked.stdout.split(), picked.stderr[-2000:]
+
+
+# The TUI's domain picker, listed from a headless run of the app.
+TUI_DOMAINS = """
+import asyncio
+from playground.tui.app import PlaygroundApp
+from playground.tui.widgets import DomainPicker
+
+async def main():
+    app = PlaygroundApp()
+    async with app.run_test() as pilot:
+        picker = app.query_one(DomainPicker)
+        print(" ".join(picker.get_option_at_index(i).id for i in range(picker.option_count)))
+
+asyncio.run(main())
+"""
 
 
 @pytest.mark.parametrize("name, message", [("Bad Name", "use lowercase"), ("class", "Python keyword")])
