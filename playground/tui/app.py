@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
@@ -138,7 +139,7 @@ class PlaygroundApp(App):
             self.open_checkpoint(self.checkpoint)
         self.show_domains(self.wanted)
         self.query_one(DomainPicker).focus()
-        self.set_interval(0.25, self.refresh_live)
+        self.ticker = self.set_interval(0.25, self.refresh_live)
         self.refresh_live()
 
     def show_domains(self, selected: str | None = None) -> None:
@@ -262,9 +263,13 @@ class PlaygroundApp(App):
 
     def refresh_live(self) -> None:
         state = self.state
-        temperature = self.steering.temperature if self.steering and self.steering.temperature else None
-        self.query_one("#status", Static).update(status_line(state, temperature or self.temperature))
-        loss, rates = self.query_one("#loss-chart", Chart), self.query_one("#rate-chart", Chart)
+        try:
+            status = self.query_one("#status", Static)
+            loss, rates = self.query_one("#loss-chart", Chart), self.query_one("#rate-chart", Chart)
+            temperature = (self.steering.temperature if self.steering else None) or self.temperature
+        except NoMatches:  # a last tick while the app closes
+            return
+        status.update(status_line(state, temperature))
         with state.lock:
             loss.plot("loss", list(state.loss), f"{state.loss[-1]:.3f}" if state.loss else "")
             loss.plot("val", list(state.val_loss), f"{state.val_loss[-1]:.3f}" if state.val_loss else "")
@@ -274,7 +279,8 @@ class PlaygroundApp(App):
 
     # -- sampling and judging ---------------------------------------------------------
 
-    now_text = ""
+    now_text = ""  # the sample asked for with `n`, as it streams in
+    judged_now: SampleRecord | None = None  # and its verdict, once it has one
 
     @property
     def temperature(self) -> float | None:
@@ -295,7 +301,7 @@ class PlaygroundApp(App):
             self.steering.temperature = self.temperature
 
     def action_sample_now(self) -> None:
-        self.now_text = ""
+        self.now_text, self.judged_now = "", None
         if self.training:
             self.query_one(NowPanel).update("sampling from the current model…")
             self.steering.sample_now.set()
@@ -335,7 +341,7 @@ class PlaygroundApp(App):
         self.post_message(Judged(SampleRecord(step, text, verdict.scores[0].to_dict(), verdict.novel[0])))
 
     def on_judged(self, message: Judged) -> None:
-        record = message.record
+        record = self.judged_now = message.record
         self.query_one(SampleStream).add(record)
         score = record.score
         verdict = Text("✓ valid" if score["valid"] else f"✗ {score['category']}  {score['detail']}",
@@ -409,6 +415,14 @@ class PlaygroundApp(App):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def on_unmount(self) -> None:
+        """However the app ends, a run still going stops (with its checkpoint) rather than
+        waiting forever, paused, in its thread."""
+        self.ticker.stop()
+        if self.steering is not None:
+            self.steering.stop.set()
+            self.steering.paused.clear()
 
     async def action_quit(self) -> None:
         if self.training and not self.quitting:
