@@ -24,6 +24,7 @@ import pluggy
 
 from playground import hookspecs
 from playground.domains import Domain
+from playground.errors import one_line
 
 if TYPE_CHECKING:
     from playground.events import Event
@@ -44,11 +45,6 @@ class PluginInfo:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 class PluginHost:
@@ -84,7 +80,7 @@ class PluginHost:
             plugin = load()
             self.pm.register(plugin, name=name)
         except Exception as exc:  # a broken plugin must not take the others down
-            info.status, info.error = "broken", _one_line(exc)
+            info.status, info.error = "broken", one_line(exc)
             return info
         try:
             self.pm.check_pending()
@@ -143,7 +139,7 @@ class PluginHost:
         try:
             register_domains(register=register)
         except Exception as exc:
-            self._fail(name, f"register_domains raised {_one_line(exc)}")
+            self._fail(name, f"register_domains raised {one_line(exc)}")
             return
         for domain in found:
             if domain.name in self._domains:
@@ -164,7 +160,7 @@ class PluginHost:
             try:
                 impl.function(event=event)
             except Exception as exc:
-                self._fail(self.pm.get_name(impl.plugin), f"track_event raised {_one_line(exc)}")
+                self._fail(self.pm.get_name(impl.plugin), f"track_event raised {one_line(exc)}")
 
     def broken(self) -> list[PluginInfo]:
         return [info for info in self.plugins.values() if info.status == "broken"]

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from playground import jsonl
 from playground.atomic import write_text_atomic
 from playground.corpora import corpus_path, home
 from playground.domains import Domain, text_domain
@@ -36,27 +37,6 @@ def new_run_dir(domain: Domain) -> Path:
         n += 1
         path = base.with_name(f"{base.name}-{n}")
     return path
-
-
-def append_jsonl(path: Path, row: Mapping[str, Any]) -> None:
-    """One whole line per write, so a kill leaves at most a torn last line."""
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def truncate_jsonl(path: Path, step: int) -> None:
-    """Keep the rows up to ``step`` (and drop a torn last line), atomically."""
-    if not path.exists():
-        return
-    kept = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if row.get("step", 0) <= step:
-            kept.append(line + "\n")
-    write_text_atomic(path, "".join(kept))
 
 
 def find_checkpoint(path: Path, *names: str) -> Path:
@@ -166,16 +146,16 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
         write_text_atomic(run_dir / "config.json", json.dumps({"domain": domain.name, "corpus": str(corpus),
                                                                **config.to_dict()}, indent=2) + "\n")
         for log in (metrics, samples):
-            truncate_jsonl(log, saved["step"] if saved else 0)
+            jsonl.truncate(log, saved["step"] if saved else 0)
     live = LiveValidity(domain, run_dir / "checkpoints", best_valid_rate(metrics)) if world.main else None
 
     def record(event: Event) -> None:
         if not world.main:
             return
         if isinstance(event, (SampleGenerated, SampleScored)):
-            append_jsonl(samples, event.to_dict())
+            jsonl.append(samples, event.to_dict())
         elif isinstance(event, (StepCompleted, EvalCompleted, ValidityMeasured, ScoringFailed)):
-            append_jsonl(metrics, event.to_dict())
+            jsonl.append(metrics, event.to_dict())
         plugins.track_event(event)
 
     events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.domains import Domain, Score, lines_of
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, one_line
 
 Z95 = 1.959963984540054
 
@@ -189,7 +189,7 @@ class BackgroundScorer:
         try:
             return Scored(step, samples, judge(self.domain, samples, self.strict))
         except Exception as exc:  # a plugin's scorer failed: report it, keep training
-            return Scored(step, samples, error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return Scored(step, samples, error=one_line(exc))
 
     def finished(self, wait: bool = False) -> list[Scored]:
         """The batches done so far, in submission order; with ``wait``, all of them."""

@@ -6,11 +6,11 @@ rate so far becomes ``checkpoints/best-valid.pt`` (the others are deleted).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from playground import jsonl
 from playground.domains import Domain
 from playground.events import CheckpointSaved, Event, SampleScored, SamplesDrawn, ScoringFailed, ValidityMeasured
 from playground.scoring import BackgroundScorer, Rates, Scored
@@ -20,16 +20,8 @@ BEST = "best-valid.pt"
 
 def best_valid_rate(metrics: Path) -> float:
     """The highest valid rate a run's metrics.jsonl records so far (0.0 for none)."""
-    best = 0.0
-    if metrics.exists():
-        for line in metrics.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if row.get("event") == ValidityMeasured.kind:
-                best = max(best, row.get("valid_rate") or 0.0)
-    return best
+    measured = [row.get("valid_rate") or 0.0 for row in jsonl.rows(metrics) if row.get("event") == ValidityMeasured.kind]
+    return max(measured, default=0.0)
 
 
 def validity_event(step: int, rates: Rates) -> ValidityMeasured:

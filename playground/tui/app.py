@@ -24,7 +24,7 @@ from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
 from playground.domains import Domain
 from playground.engine.steering import Steering
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, one_line
 from playground.events import (CheckpointSaved, Event, RunFinished, RunStarted, SampleGenerated, SampleScored,
                                SampleStreamed, ScoringFailed, ValidityMeasured)
 from playground.tui.screens import HelpScreen, SampleScreen
@@ -72,8 +72,9 @@ class FetchProgress(Message):
 UI_EVENTS = (RunStarted, ScoringFailed, SampleStreamed, SampleGenerated, CheckpointSaved, RunFinished)
 
 
-def one_line(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, PlaygroundError) else f"{type(exc).__name__}: {exc}".splitlines()[0]
+def said(exc: BaseException) -> str:
+    """A PlaygroundError's own message, any other exception as one line with its type."""
+    return str(exc) if isinstance(exc, PlaygroundError) else one_line(exc)
 
 
 class PlaygroundApp(App):
@@ -220,7 +221,7 @@ class PlaygroundApp(App):
                     self.post_message(RunEvent(event))
         except Exception as exc:  # shown as a notification, never a traceback
             self.state.status = "failed"
-            self.post_message(Problem(f"training failed: {one_line(exc)}"))
+            self.post_message(Problem(f"training failed: {said(exc)}"))
             if self.quitting:
                 self.call_from_thread(self.exit)
 
@@ -324,7 +325,7 @@ class PlaygroundApp(App):
             self.post_message(RunEvent(SampleGenerated(0, sampler.finish(text), sampler.settings.temperature,
                                                        on_demand=True)))
         except Exception as exc:
-            self.post_message(Problem(f"sampling failed: {one_line(exc)}"))
+            self.post_message(Problem(f"sampling failed: {said(exc)}"))
 
     @work(thread=True, group="judge", exit_on_error=False)
     def judge_in_background(self, domain: Domain | None, step: int, text: str) -> None:
@@ -336,7 +337,7 @@ class PlaygroundApp(App):
         try:
             verdict = judge(domain, [text])
         except Exception as exc:
-            self.post_message(Problem(f"scoring failed: {one_line(exc)}"))
+            self.post_message(Problem(f"scoring failed: {said(exc)}"))
             return
         self.post_message(Judged(SampleRecord(step, text, verdict.scores[0].to_dict(), verdict.novel[0])))
 
@@ -372,7 +373,7 @@ class PlaygroundApp(App):
             fetch(domain, progress=lambda label, done, total: self.post_message(FetchProgress(done, total)))
             self.post_message(Problem(f"fetched the {domain.name} corpus", "information"))
         except Exception as exc:
-            self.post_message(Problem(f"fetching {domain.name} failed: {one_line(exc)}"))
+            self.post_message(Problem(f"fetching {domain.name} failed: {said(exc)}"))
         self.call_from_thread(self.fetch_done, domain.name)
 
     def on_fetch_progress(self, message: FetchProgress) -> None:
