@@ -204,6 +204,13 @@ class Sampler:
 
         return generate(self.model, self.vocab, self.settings, self.seed)
 
+    def streamed(self) -> Iterator[Event]:
+        """One sample as events (see engine.sample.streamed), the last one finished."""
+        from playground.engine.sample import streamed
+
+        for event in streamed(self.model, self.vocab, self.settings, self.seed):
+            yield dataclasses.replace(event, text=self.finish(event.text)) if isinstance(event, SampleGenerated) else event
+
     def texts(self) -> list[str]:
         """All the samples at once, finished."""
         from playground.engine.sample import sample

@@ -7,6 +7,7 @@ with oneDNN off, the fastest way found to step at small batch on CPU (bench/samp
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import torch
@@ -16,6 +17,7 @@ from playground.engine.config import SampleConfig
 from playground.engine.data import Vocab
 from playground.engine.model import CharRNN
 from playground.errors import PlaygroundError
+from playground.events import Event, SampleGenerated, SampleStreamed
 
 
 def check_prime(vocab: Vocab, prime: str) -> None:
@@ -95,6 +97,16 @@ def _generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Ite
         logits = logits.float()
     if hold:
         yield [text[e:] for text, e in zip(texts, emitted)]
+
+
+def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: int = 0) -> Iterator[Event]:
+    """One sample (of ``cfg``, n=1) as events: a SampleStreamed per piece, then the whole text
+    as an on-demand SampleGenerated."""
+    text = ""
+    for pieces in generate(model, vocab, dataclasses.replace(cfg, n=1), seed):
+        text += pieces[0]
+        yield SampleStreamed(step, pieces[0])
+    yield SampleGenerated(step, text, cfg.temperature, on_demand=True)
 
 
 def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> list[str]:

@@ -13,6 +13,6 @@ from dataclasses import dataclass, field
 @dataclass
 class Steering:
     paused: threading.Event = field(default_factory=threading.Event)  # set: wait at the next step boundary
-    stop: threading.Event = field(default_factory=threading.Event)  # set: stop, with a checkpoint saved
+    stop: threading.Event = field(default_factory=threading.Event)  # set: stop (paused or not), saving a checkpoint
     sample_now: threading.Event = field(default_factory=threading.Event)  # set: stream one sample now
     temperature: float | None = None  # for the samples and validity batches from now on

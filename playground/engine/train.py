@@ -33,11 +33,11 @@ from playground.engine.config import RunConfig, TrainConfig
 from playground.engine.distributed import World, gathered, join, total
 from playground.engine.data import Dataset, StreamBatches, check_fits, eval_windows
 from playground.engine.model import CharRNN, n_params
-from playground.engine.sample import generate, sample
+from playground.engine.sample import sample, streamed
 from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted,
-                               SampleGenerated, SamplesDrawn, SampleStreamed, StepCompleted)
+                               SampleGenerated, SamplesDrawn, StepCompleted)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -218,16 +218,6 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
             checkpoint.save(path, payload)
         return CheckpointSaved(step, str(path))
 
-    def streamed_sample() -> Iterator[Event]:
-        """One sample from the model as it is now, a piece per character (own RNG: the run's
-        random streams are untouched, so it still resumes exactly)."""
-        settings = dataclasses.replace(config.sample, n=1)
-        text = ""
-        for pieces in generate(model, dataset.vocab, settings, secrets.randbelow(2**31)):
-            text += pieces[0]
-            yield SampleStreamed(step, pieces[0])
-        yield SampleGenerated(step, text, settings.temperature, on_demand=True)
-
     def steer() -> Iterator[Event]:
         """Honour the front end's requests; while paused, wait (the clock stops)."""
         nonlocal started
@@ -237,7 +227,8 @@ def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: 
                 config.sample.temperature = steering.temperature
             if steering.sample_now.is_set():
                 steering.sample_now.clear()
-                yield from streamed_sample()
+                # its own seed: the run's random streams are untouched, so it still resumes exactly
+                yield from streamed(model, dataset.vocab, config.sample, secrets.randbelow(2**31), step)
             if not steering.paused.is_set() or steering.stop.is_set() or interrupted["set"]:
                 break
             time.sleep(0.05)

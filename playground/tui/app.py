@@ -185,7 +185,6 @@ class PlaygroundApp(App):
     def action_start_stop(self) -> None:
         if self.training:
             self.steering.stop.set()
-            self.steering.paused.clear()
             self.state.status = "stopping"
             return
         domain = self.selected
@@ -318,12 +317,8 @@ class PlaygroundApp(App):
 
         try:
             sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature}, self.run_domain)
-            text = ""
-            for pieces in sampler.stream():
-                text += pieces[0]
-                self.post_message(RunEvent(SampleStreamed(0, pieces[0])))
-            self.post_message(RunEvent(SampleGenerated(0, sampler.finish(text), sampler.settings.temperature,
-                                                       on_demand=True)))
+            for event in sampler.streamed():
+                self.post_message(RunEvent(event))
         except Exception as exc:
             self.post_message(Problem(f"sampling failed: {said(exc)}"))
 
@@ -423,13 +418,11 @@ class PlaygroundApp(App):
         self.ticker.stop()
         if self.steering is not None:
             self.steering.stop.set()
-            self.steering.paused.clear()
 
     async def action_quit(self) -> None:
         if self.training and not self.quitting:
             self.quitting = True
             self.notify("stopping: saving a checkpoint…")
             self.steering.stop.set()
-            self.steering.paused.clear()
             return
         self.exit()
