@@ -330,8 +330,8 @@ def sample(
         stop = codecs.decode(stop, "unicode_escape")
     overrides = dict(n=n, length=length, temperature=temperature, top_k=top_k, top_p=top_p, prime=prime,
                      seed=seed, argmax=argmax, stop=stop)
-    domain = run_domain(checkpoint, load_host().domains, required=score or strict)
-    sampler = load_sampler(checkpoint, overrides, domain)
+    sampler = load_sampler(checkpoint, overrides, run_domain(checkpoint, load_host().domains, required=False))
+    domain = sampler.domain
     if score or strict:
         scoring.check_scorer(domain, strict)
     judged = []
@@ -420,7 +420,7 @@ def sweep(
         raise PlaygroundError(f"--temperatures takes numbers separated by commas, not {temperatures!r}") from None
     if not values or any(t <= 0 for t in values):
         raise PlaygroundError("--temperatures must list numbers > 0")
-    domain = run_domain(checkpoint, load_host().domains)
+    domain = run_domain(checkpoint, load_host().domains, required=False)  # else the checkpoint's own
     rows = []
     with err.status("sampling and scoring…") as status:
         for row in run_sweep(checkpoint, domain, values, n, length, seed, strict):

@@ -259,14 +259,15 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
     return Sampler(model.eval(), vocab, settings, settings.seed, domain)
 
 
-def sweep(checkpoint_path: Path, domain: Domain, temperatures: list[float], n: int, length: int | None,
+def sweep(checkpoint_path: Path, domain: Domain | None, temperatures: list[float], n: int, length: int | None,
           seed: int, strict: bool = False) -> Iterator[dict[str, Any]]:
-    """For each temperature, ``n`` samples from the same seed, judged: one row of rates each."""
+    """For each temperature, ``n`` samples from the same seed, judged: one row of rates each.
+    ``domain`` defaults to the checkpoint's own (see load_sampler)."""
     from playground.scoring import check_scorer, judge
 
-    check_scorer(domain, strict)
     sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain)
+    check_scorer(sampler.domain, strict)
     for temperature in temperatures:
         sampler.settings.temperature = temperature
-        judgement = judge(domain, sampler.texts(), strict)
+        judgement = judge(sampler.domain, sampler.texts(), strict)
         yield {"temperature": temperature, **judgement.rates.to_dict()}

@@ -81,8 +81,11 @@ def _pair(ci: tuple[float, float] | None) -> list[float] | None:
     return [round(bound, 6) for bound in ci] if ci else None
 
 
-def check_scorer(domain: Domain, strict: bool = False) -> Callable[[list[str]], list[Score]]:
+def check_scorer(domain: Domain | None, strict: bool = False) -> Callable[[list[str]], list[Score]]:
     """The domain's scorer (its strict check with ``strict``), or a PlaygroundError."""
+    if domain is None:
+        raise PlaygroundError("scoring needs the run's domain, and this checkpoint's is not registered "
+                              "(is its plugin installed?)")
     scorer = domain.score_strict if strict else domain.score
     if scorer is None:
         what = "strict check (--strict)" if strict else "validity scorer"

@@ -160,3 +160,21 @@ def test_help_shows_defaults_in_brackets():
     text = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).stdout
     assert "[built-in: 256]" in text and "[default: at every eval]" in text
     assert "[built-in: 32]" in text  # --score-samples
+
+
+def test_a_checkpoint_outside_its_run_folder_knows_its_domain(names_run, tmp_path):
+    loose = tmp_path / "loose.pt"
+    loose.write_bytes((names_run / "checkpoints" / "last.pt").read_bytes())
+    result = run("sweep", str(loose), "--temperatures", "1.0", "--n", "4", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 4
+    assert run("sample", str(loose), "--n", "2", "--score").exit_code == 0
+
+
+@pytest.mark.parametrize("command", [["sweep"], ["sample", "--score"]])
+def test_a_corrupt_checkpoint_is_a_one_line_error(tmp_path, command):
+    bad = tmp_path / "bad.pt"
+    bad.write_text("not a checkpoint")
+    result = run(command[0], str(bad), *command[1:])
+    assert result.exit_code == 2 and "is corrupt or not a checkpoint" in result.stderr
+    assert "Traceback" not in result.output
