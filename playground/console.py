@@ -49,9 +49,10 @@ def render_training(events: Iterable[Event], console: Console | None = None, jso
                         TimeElapsedColumn(), console=console, transient=True)
     task = None
     by_time = False
-    with progress:
+    try:
         for event in events:
             if isinstance(event, RunStarted):
+                progress.start()  # not before: a run that fails to start leaves no stray line
                 train = event.config["train"]
                 by_time = train["max_steps"] is None
                 total = train["max_time"] if by_time else train["max_steps"]
@@ -81,6 +82,9 @@ def render_training(events: Iterable[Event], console: Console | None = None, jso
             elif isinstance(event, RunFinished):
                 reason = event.reason
                 console.print(f"finished at step {event.step}: {event.reason}", highlight=False)
+    finally:
+        if progress.live.is_started:
+            progress.stop()
     return reason
 
 

@@ -178,3 +178,10 @@ def test_a_corrupt_checkpoint_is_a_one_line_error(tmp_path, command):
     result = run(command[0], str(bad), *command[1:])
     assert result.exit_code == 2 and "is corrupt or not a checkpoint" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("flag, value", [("--score-every", "-1"), ("--score-samples", "0")])
+def test_bad_training_settings_are_one_line_and_print_nothing_else(flag, value):
+    result = run("train", "names", flag, value)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert flag[2:].replace("-", "_") in result.stderr and "Traceback" not in result.output
