@@ -161,6 +161,7 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved,
                    steering=steering)
     thrown: BaseException | None = None
+    finished = False
     try:
         while True:
             try:  # a KeyboardInterrupt thrown into this generator is passed on to the engine
@@ -168,6 +169,7 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
             except StopIteration:
                 return
             thrown = None
+            finished = isinstance(event, RunFinished)  # every rank got here: they leave together
             if isinstance(event, SampleGenerated):
                 event = dataclasses.replace(event, text=domain.finish(event.text))
             elif isinstance(event, SamplesDrawn):  # only rank 0 draws them
@@ -185,7 +187,7 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
         events.close()  # closing this generator closes the engine's, which saves a checkpoint
         if live:
             live.close()
-        leave()
+        leave(finished)
 
 
 @dataclasses.dataclass

@@ -51,8 +51,14 @@ def join(device: torch.device, batch_size: int) -> World:
     return world
 
 
-def leave() -> None:
+def leave(finished: bool) -> None:
+    """Leave the process group. After a finished run every rank waits for the others first:
+    a rank that tore gloo down while rank 0 still wrote its last checkpoint aborted at exit
+    now and then ("terminate called without an active exception"). A failed run leaves at
+    once, since its peers may never arrive."""
     if dist.is_initialized():
+        if finished:
+            dist.barrier()
         dist.destroy_process_group()
 
 
