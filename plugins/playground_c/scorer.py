@@ -8,7 +8,6 @@ category and detail describe the first problem. tree-sitter knows no typedefs, s
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import tempfile
@@ -266,15 +265,15 @@ def blank_directives(text: str) -> str:
 STRICT_LIMITS = Limits(timeout=STRICT_TIMEOUT_S, cpu=int(STRICT_TIMEOUT_S) + 2, file_size=2**20, memory=2**31)
 
 
-def strict_one(sample: str, timeout: float = STRICT_TIMEOUT_S) -> Score:
+def strict_one(sample: str) -> Score:
     source = PRELUDE + _builtins(blank_annotations(blank_directives(sample)))
     cmd = ["gcc", "-fsyntax-only", "-fpreprocessed", "-x", "c", "-std=gnu11", "-w", "-"]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     with tempfile.TemporaryDirectory(prefix="playground-c-") as folder:
-        outcome = run_limited(cmd, dataclasses.replace(STRICT_LIMITS, timeout=timeout), Path(folder), env,
+        outcome = run_limited(cmd, STRICT_LIMITS, Path(folder), env,
                               stdin=source.encode("utf-8"))
     if outcome.timed_out:
-        return Score(False, 0.0, "timeout", f"gcc ran past {timeout:g} s")
+        return Score(False, 0.0, "timeout", f"gcc ran past {STRICT_TIMEOUT_S:g} s")
     n = sample.count("\n") + 1
     for line in outcome.stderr.splitlines():
         m = re.match(r"sample\.c:(\d+):(\d+): error: (.*)", line)

@@ -12,7 +12,6 @@ Without pdflatex on PATH a structural check runs instead (see ``structural_score
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -166,7 +165,7 @@ def wrap(sample: str) -> tuple[str, int]:
 LIMITS = Limits(timeout=TIMEOUT_S, cpu=int(TIMEOUT_S) + 2, file_size=FILE_SIZE_LIMIT, memory=MEMORY_LIMIT)
 
 
-def compile_latex(document: str, folder: Path, timeout: float = TIMEOUT_S) -> tuple[str, str]:
+def compile_latex(document: str, folder: Path) -> tuple[str, str]:
     """Run pdflatex on ``document`` inside ``folder``: ("ok" | "error" | "timeout" | "killed", log)."""
     (folder / "sample.tex").write_text(document, encoding="utf-8")
     for name in STUB_FILES:
@@ -181,7 +180,7 @@ def compile_latex(document: str, folder: Path, timeout: float = TIMEOUT_S) -> tu
         "LC_ALL": "C",
     }
     cmd = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-no-mktex=tfm", "sample.tex"]
-    outcome = run_limited(cmd, dataclasses.replace(LIMITS, timeout=timeout), folder, env)
+    outcome = run_limited(cmd, LIMITS, folder, env)
     if outcome.timed_out:
         return "timeout", ""
     log_path = folder / "sample.log"
@@ -212,10 +211,10 @@ def _partial(sample: str, offset: int, line: int | None) -> float:
     return min(max(line - 1 - offset, 0), n) / (n + 1)
 
 
-def score_one(sample: str, timeout: float = TIMEOUT_S) -> Score:
+def score_one(sample: str) -> Score:
     document, offset = wrap(sample)
     with tempfile.TemporaryDirectory(prefix="playground-latex-") as folder:
-        outcome, log = compile_latex(document, Path(folder), timeout)
+        outcome, log = compile_latex(document, Path(folder))
     unclosed = re.search(r"^\(\\end occurred (inside a group|when .* incomplete)", log, re.M)
     if outcome == "ok" and unclosed:  # pdflatex only warns about an unclosed group or \if
         n = sample.count("\n") + 1  # every line was read
@@ -224,7 +223,7 @@ def score_one(sample: str, timeout: float = TIMEOUT_S) -> Score:
     if outcome == "ok":
         return Score(True, 1.0)
     if outcome == "timeout":
-        return Score(False, 0.0, "timeout", f"pdflatex ran past {timeout:g} s")
+        return Score(False, 0.0, "timeout", f"pdflatex ran past {TIMEOUT_S:g} s")
     category, detail, line = classify(log)
     if line is not None:  # number lines as in the sample, not the wrapped document
         detail = detail.replace(f" l.{line} ", f" l.{line - offset} ", 1)
@@ -259,7 +258,5 @@ def structural_score(sample: str) -> Score:
         message = str(error).splitlines()[0]
         kind = next((c for c, p in STRUCTURAL_CATEGORIES if re.search(p, message)), "syntax-error")
         line = getattr(error, "lineno", None)
-        n = sample.count("\n") + 1
-        value = min(max((line or 1) - 1, 0), n) / (n + 1)
-        return Score(False, value, f"structural:{kind}", f"{STRUCTURAL}: {message}")
+        return Score(False, _partial(sample, 0, line), f"structural:{kind}", f"{STRUCTURAL}: {message}")
     return Score(True, 1.0, "ok", STRUCTURAL)

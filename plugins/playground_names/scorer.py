@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from playground import Score
+from playground.domains import lines_of
 
-NAME = re.compile(r"[a-z]{2,20}")
 MIN, MAX = 2, 20
+NAME = re.compile(rf"[a-z]{{{MIN},{MAX}}}")
 VALID = Score(True, 1.0)
 
 
@@ -37,4 +38,4 @@ def score(samples: list[str]) -> list[Score]:
 
 def novelty(text: str) -> list[str]:
     """A text's names, lowercased: a sample's one name, or the corpus's list."""
-    return [line.strip().lower() for line in text.splitlines() if line.strip()]
+    return [name.lower() for name in lines_of(text)]

@@ -1,7 +1,6 @@
 """Tiny Shakespeare: 1.1 MB of plays, the char-rnn classic."""
 
 from playground import Corpus, Domain, Score, Source, hookimpl
-from playground.corpora import corpus_text
 from playground_shakespeare import scorer
 
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
@@ -11,6 +10,8 @@ URL = ("https://raw.githubusercontent.com/karpathy/char-rnn/"
 
 def score(samples: list[str]) -> list[Score]:
     """Known words and speaker format, against the training corpus's vocabulary."""
+    from playground.corpora import corpus_text  # urllib and friends: only once scoring starts
+
     return scorer.score(samples, scorer.vocabulary(corpus_text(SHAKESPEARE)))
 
 
