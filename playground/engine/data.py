@@ -131,14 +131,21 @@ class Dataset:
     val: np.ndarray
 
 
+def train_size(n: int) -> int:
+    """How many of a corpus's ``n`` characters train; the last VAL_FRACTION validate."""
+    return n - int(n * VAL_FRACTION)
+
+
 def load_dataset(path: Path, cache_dir: Path, max_vocab: int, vocab: Vocab | None = None) -> Dataset:
     """Split, vocabulary (built from the training split unless given) and encoded arrays."""
     path = Path(path)
-    n = count_chars(path)
-    n_train = n - int(n * VAL_FRACTION)
-    if vocab is None:
-        vocab = build_vocab(path, n_train, max_vocab)
-    data = encode_file(path, vocab, cache_dir)
+    if vocab is None:  # a given vocabulary (a resume) needs no counting pass: one id per character
+        vocab = build_vocab(path, train_size(count_chars(path)), max_vocab)
+    try:
+        data = encode_file(path, vocab, cache_dir)
+    except (OSError, UnicodeDecodeError) as err:
+        raise _read_error(path, err) from None
+    n_train = train_size(len(data))
     return Dataset(vocab, data[:n_train], data[n_train:])
 
 

@@ -61,6 +61,7 @@ class NeuronScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def trace_in_background(self) -> None:
         from playground.corpora import corpus_text
+        from playground.engine.data import train_size
         from playground.neurons import passage, trace
         from playground.run import load_sampler
 
@@ -69,7 +70,7 @@ class NeuronScreen(Screen):
             if self.domain is None:
                 raise ValueError("the run's domain is not registered, so there is no validation text")
             text = corpus_text(self.domain)
-            result = trace(sampler.model, sampler.vocab, passage(text[int(len(text) * 0.9):], PASSAGE))
+            result = trace(sampler.model, sampler.vocab, passage(text[train_size(len(text)):], PASSAGE))
         except Exception as exc:  # shown on the screen, never as a traceback
             self.app.call_from_thread(self.query_one("#neuron-info", Static).update, f"cannot trace: {exc}")
             return
