@@ -192,13 +192,16 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
 
 @dataclasses.dataclass
 class Sampler:
-    """A checkpoint loaded for sampling, with its resolved settings and seed."""
+    """A checkpoint loaded for sampling, with its resolved settings (the seed drawn if it was not given)."""
 
     model: Any
     vocab: Any
     settings: SampleConfig
-    seed: int
     domain: Domain | None = None
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
 
     def stream(self) -> Iterator[list[str]]:
         """Per step, the new characters of each sample (see engine.sample.generate)."""
@@ -249,16 +252,14 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
             given["prime"] = Path(given["prime"][1:]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise PlaygroundError(f"cannot read prime file {given['prime'][1:]}: {err}") from None
-    shell = RunConfig(sample=settings)
-    apply(shell, given)
-    settings = shell.sample
+    settings = dataclasses.replace(settings, **given)
     validate_sample(settings)
     if settings.seed is None:
         settings.seed = secrets.randbelow(2**31)
     vocab = Vocab.from_dict(payload["vocab"])
     model = CharRNN(config.model, len(vocab))
     model.load_state_dict(payload["model"])
-    return Sampler(model.eval(), vocab, settings, settings.seed, domain)
+    return Sampler(model.eval(), vocab, settings, domain)
 
 
 def sweep(checkpoint_path: Path, domain: Domain | None, temperatures: list[float], n: int, length: int | None,

@@ -110,8 +110,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def resolve(flags: Mapping[str, Any] | None = None, config_file: Path | None = None,
-            domain_defaults: Mapping[str, Any] | None = None, base: RunConfig | None = None) -> RunConfig:
-    """Merge the layers (flags > file > domain defaults > base) and validate the result.
+            domain_defaults: Mapping[str, Any] | None = None) -> RunConfig:
+    """Merge the layers (flags > file > domain defaults > built-in defaults) and validate the result.
 
     Flags whose value is None are treated as not given. ``max_steps`` and ``max_time`` form
     the budget: a layer that sets either replaces the budget of the layers below it, so
@@ -121,7 +121,7 @@ def resolve(flags: Mapping[str, Any] | None = None, config_file: Path | None = N
     if config_file is not None:
         layers.append(read_config_file(config_file))
     layers.append({k: v for k, v in (flags or {}).items() if v is not None})
-    config = copy_config(base or RunConfig())
+    config = RunConfig()
     for layer in layers:
         if any(key in layer for key in BUDGET):
             config.train.max_steps = config.train.max_time = None

@@ -34,8 +34,8 @@ def filter_logits(logits: torch.Tensor, top_k: int | None, top_p: float | None) 
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None and top_p < 1:
         sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-        drop = cumulative - sorted_logits.softmax(dim=-1) >= top_p  # mass before this one is enough
+        probs = sorted_logits.softmax(dim=-1)
+        drop = probs.cumsum(dim=-1) - probs >= top_p  # mass before this one is enough
         logits = logits.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
     return logits
 

@@ -164,7 +164,7 @@ class PlaygroundApp(App):
         from playground.engine.config import resolve
 
         try:
-            config = resolve({k: v for k, v in self.flags.items() if v is not None}, None, domain.defaults)
+            config = resolve(self.flags, None, domain.defaults)
         except PlaygroundError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -4,7 +4,6 @@ read by the UI on a timer, so that per-step updates coalesce into a few redraws 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, StepCompleted,
@@ -24,12 +23,10 @@ class RunState:
     elapsed: float = 0.0
     chars_per_s: float = 0.0
     loss: list[float] = field(default_factory=list)  # per step (thinned to HISTORY points)
-    train_loss: list[float] = field(default_factory=list)  # per eval
-    val_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)  # per eval
     valid: list[float] = field(default_factory=list)  # per validity measurement
     unique: list[float] = field(default_factory=list)
     novel: list[float] = field(default_factory=list)
-    started_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def update(self, event: Event) -> None:
@@ -38,14 +35,12 @@ class RunState:
                 self.status, self.run_dir, self.device, self.step = "training", event.run_dir, event.device, event.step
                 self.max_steps = event.config["train"]["max_steps"]
                 self.max_time = event.config["train"]["max_time"]
-                self.started_at = time.monotonic()
             elif isinstance(event, StepCompleted):
                 self.step, self.elapsed, self.chars_per_s = event.step, event.elapsed_s, event.chars_per_s
                 self.loss.append(event.loss)
                 if len(self.loss) > 2 * HISTORY:  # keep the whole run's shape: halve the resolution
                     self.loss = self.loss[1::2]
             elif isinstance(event, EvalCompleted):
-                self.train_loss.append(event.train_loss)
                 self.val_loss.append(event.val_loss)
             elif isinstance(event, ValidityMeasured):
                 self.valid.append(event.valid_rate)
