@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted, SampleGenerated,
-                               ScoringFailed, StepCompleted, ValidityMeasured)
+                               SampleStreamed, ScoringFailed, StepCompleted, ValidityMeasured)
 
 if TYPE_CHECKING:
     from playground.domains import Score
@@ -93,14 +93,17 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
     """Print samples; a single one streams as it is generated. With ``judge``, each sample's
     verdict follows it (or joins its JSON row). Returns the finished texts."""
     settings = sampler.settings
-    texts = [""] * settings.n
     console = console or Console()
     streaming = settings.n == 1 and not json_lines
-    for pieces in sampler.stream():
-        texts = [t + p for t, p in zip(texts, pieces)]
-        if streaming and pieces[0]:
-            console.out(pieces[0], end="", highlight=False)
-    texts = [sampler.finish(t) for t in texts]
+    if streaming:
+        for event in sampler.streamed():
+            if isinstance(event, SampleStreamed):
+                if event.text:
+                    console.out(event.text, end="", highlight=False)
+            else:  # the finished sample closes the stream
+                texts = [event.text]
+    else:
+        texts = sampler.texts()
     judgement = judge(texts) if judge else None
     verdicts = [verdict(judgement, i) if judgement else "" for i in range(len(texts))]
     if json_lines:

@@ -203,12 +203,6 @@ class Sampler:
     def seed(self) -> int:
         return self.settings.seed
 
-    def stream(self) -> Iterator[list[str]]:
-        """Per step, the new characters of each sample (see engine.sample.generate)."""
-        from playground.engine.sample import generate
-
-        return generate(self.model, self.vocab, self.settings, self.seed)
-
     def streamed(self) -> Iterator[Event]:
         """One sample as events (see engine.sample.streamed), the last one finished."""
         from playground.engine.sample import streamed
