@@ -256,7 +256,7 @@ def train(
         "Samples drawn (one batch) and scored at each validity measurement.", key="score_samples")] = None,
     max_vocab: Annotated[Optional[int], _opt("Vocabulary cap; rarer characters become <unk>.", key="max_vocab")] = None,
     device: Annotated[Optional[str], _opt("auto, cpu or cuda.", key="device")] = None,
-    compile_step: Annotated[Optional[bool], typer.Option(
+    compile: Annotated[Optional[bool], typer.Option(
         "--compile/--no-compile", help="torch.compile the training step (worth it on a GPU; slow to start).",
         show_default=False)] = None,
     seed: Annotated[Optional[int], _opt("Random seed: same seed, same run.", key="seed")] = None,
@@ -288,7 +288,7 @@ def train(
                      max_steps=max_steps, max_time=max_time, eval_every=eval_every,
                      checkpoint_every=checkpoint_every, sample_every=sample_every, score_every=score_every,
                      score_samples=score_samples, max_vocab=max_vocab,
-                     device=device, compile=compile_step, seed=seed)
+                     device=device, compile=compile, seed=seed)
     if domain is None and resume is None:
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
     target = resolve_domain(domain) if domain is not None else run_domain(resume, load_host().domains)
@@ -452,8 +452,7 @@ def tui(domain: Annotated[Optional[str], typer.Argument(
     target = resolve_domain(domain) if domain is not None else None  # a misspelt name fails here, in one line
     if checkpoint is not None and not checkpoint.exists():
         raise PlaygroundError(f"{checkpoint} not found: give a run folder or a checkpoint file")
-    overrides = {("compile" if name == "compile_step" else name): value for name, value in settings.items()}
-    PlaygroundApp(target, overrides, checkpoint).run()
+    PlaygroundApp(target, settings, checkpoint).run()
 
 
 # the settings flags are train's own (same names, help and defaults), not a second copy of them
