@@ -29,7 +29,8 @@ from playground.events import (CheckpointSaved, Event, RunFinished, RunStarted, 
                                SampleStreamed, ScoringFailed, ValidityMeasured)
 from playground.tui.screens import HelpScreen, SampleScreen
 from playground.tui.state import RunState
-from playground.tui.widgets import Chart, DomainPicker, NowPanel, SampleRecord, SampleStream, Settings, status_line
+from playground.tui.widgets import (Chart, DomainPicker, NowPanel, SampleRecord, SampleStream, Settings, status_line,
+                                    verdict)
 
 
 class RunEvent(Message):
@@ -330,19 +331,19 @@ class PlaygroundApp(App):
             self.post_message(Problem("this domain has no scorer", "information"))
             return
         try:
-            verdict = judge(domain, [text])
+            judgement = judge(domain, [text])
         except Exception as exc:
             self.post_message(Problem(f"scoring failed: {said(exc)}"))
             return
-        self.post_message(Judged(SampleRecord(step, text, verdict.scores[0].to_dict(), verdict.novel[0])))
+        self.post_message(Judged(SampleRecord(step, text, judgement.scores[0].to_dict(), judgement.novel[0])))
 
     def on_judged(self, message: Judged) -> None:
         record = self.judged_now = message.record
         self.query_one(SampleStream).add(record)
-        score = record.score
-        verdict = Text("✓ valid" if score["valid"] else f"✗ {score['category']}  {score['detail']}",
-                       style="bold green" if score["valid"] else "bold red")
-        self.query_one(NowPanel).update(Text.assemble(verdict, "\n", self.now_text[-500:]))
+        heading = verdict(record.score)
+        if not record.score["valid"]:
+            heading.append(f"  {record.score['detail']}")  # in the verdict's style
+        self.query_one(NowPanel).update(Text.assemble(heading, "\n", self.now_text[-500:]))
 
     # -- corpus, run folders, screens -------------------------------------------------
 

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from playground.tui.widgets import SampleRecord, novelty_word
+from playground.tui.widgets import SampleRecord, novelty_word, verdict
 
 HELP = """\
 [b]playground tui[/b]: train a character-level model and watch its samples get judged.
@@ -48,11 +48,11 @@ class SampleScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         score = self.record.score
-        verdict = Text.assemble(
-            ("✓ valid" if score["valid"] else f"✗ {score['category']}", "bold green" if score["valid"] else "bold red"),
+        heading = Text.assemble(
+            verdict(score),
             f"   value {score['value']:.2f}   novelty {novelty_word(self.record.novel)}   step {self.record.step}")
         with VerticalScroll(classes="dialog"):
-            yield Static(verdict)
+            yield Static(heading)
             if score["detail"]:
                 yield Static(Text(score["detail"], style="yellow"))
             yield Static(Text(self.record.text), id="sample-text")

@@ -107,6 +107,13 @@ class SampleRecord:
     novel: float | None
 
 
+def verdict(score: dict[str, Any], *, short: bool = False) -> Text:
+    """✓ or ✗ in colour; unless ``short``, with "valid" or the error category."""
+    if score["valid"]:
+        return Text("✓" if short else "✓ valid", style="bold green")
+    return Text("✗" if short else f"✗ {score['category']}", style="bold red")
+
+
 def novelty_word(novel: float | None) -> str:
     if novel is None:
         return "–"
@@ -130,10 +137,8 @@ class SampleStream(DataTable):
         for record in records:
             key = str(len(self.records))
             self.records[key] = record
-            valid = record.score["valid"]
-            mark = Text("✓", style="bold green") if valid else Text("✗", style="bold red")
             preview = record.text.strip().replace("\n", "⏎ ")[:60]
-            self.add_row(str(record.step), mark, f"{record.score['value']:.2f}", novelty_word(record.novel),
+            self.add_row(str(record.step), verdict(record.score, short=True), f"{record.score['value']:.2f}", novelty_word(record.novel),
                          record.score["category"], Text(preview), key=key)
         if following:
             self.move_cursor(row=self.row_count - 1)
