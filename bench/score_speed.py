@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import time
 
 from playground import plugins
@@ -75,9 +74,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="time per domain")
     args = parser.parse_args()
-    if shutil.which("pdflatex") is None:
-        raise SystemExit("this benchmark needs the real pdflatex (bash scripts/install-tools.sh)")
     domains = plugins.host().domains
+    if domains["latex"].missing_tools():
+        raise SystemExit("this benchmark needs the real pdflatex (bash scripts/install-tools.sh)")
     rng = random.Random(0)
     result = {}
     for name in ("latex", "c", "wikipedia", "names", "shakespeare"):
