@@ -324,6 +324,7 @@ def domain_status(domain: Domain) -> dict[str, Any]:
         missing = find_corpus(domain) is None
         corpus = {"status": "missing" if missing else "invalid", "error": str(exc),
                   "fetch": fetch_hint(domain)}
+    missing_tools = domain.missing_tools()
     return {
         "name": domain.name,
         "description": domain.description,
@@ -334,7 +335,7 @@ def domain_status(domain: Domain) -> dict[str, Any]:
         "scorer": domain.score is not None,
         "strict": domain.score_strict is not None,
         "repair": domain.repair is not None,
-        "requires": {tool: tool not in domain.missing_tools() for tool in domain.requires},
+        "requires": {tool: tool not in missing_tools for tool in domain.requires},
     }
 
 

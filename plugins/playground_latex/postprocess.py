@@ -10,10 +10,10 @@ TOKENS = re.compile(r"%[^\n]*|\\[{}%\\]|\\(begin|end)\s*\{([^{}\n]*)\}|([{}])")
 
 
 def _environments(text: str):
-    """(start, end, "begin" | "end", name) for each \\begin and \\end outside comments."""
+    """(start, "begin" | "end", name) for each \\begin and \\end outside comments."""
     for m in TOKENS.finditer(text):
         if m.group(1):
-            yield m.start(), m.end(), m.group(1), m.group(2)
+            yield m.start(), m.group(1), m.group(2)
 
 
 def complete(text: str) -> str:
@@ -27,7 +27,7 @@ def complete(text: str) -> str:
         if blank:
             text = text[: blank[-1] + 1]
     stack: list[tuple[int, str]] = []
-    for start, _, kind, name in _environments(text):
+    for start, kind, name in _environments(text):
         if kind == "begin":
             stack.append((start, name))
         elif stack and stack[-1][1] == name:

@@ -12,6 +12,7 @@ Without pdflatex on PATH a structural check runs instead (see ``structural_score
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -142,15 +143,10 @@ def _xy_available() -> bool:
     return bool(found.stdout.strip())
 
 
-_preamble: str | None = None
-
-
+@functools.cache
 def preamble() -> str:
     """The wrapper's preamble, with real xy-pic where TeX Live has it."""
-    global _preamble
-    if _preamble is None:
-        _preamble = PREAMBLE.replace("%(xy)s", XY if _xy_available() else XY_FALLBACK)
-    return _preamble
+    return PREAMBLE.replace("%(xy)s", XY if _xy_available() else XY_FALLBACK)
 
 
 def wrap(sample: str) -> tuple[str, int]:
