@@ -4,23 +4,33 @@ A corpus is ``<root>/<domain>/input.txt``. The writable root is ``$PLAYGROUND_HO
 (``PLAYGROUND_HOME`` defaults to the current folder); ``PLAYGROUND_CORPORA`` adds read-only
 roots, separated by ``os.pathsep``. A fetched corpus carries ``meta.json`` with the sha256
 it was fetched with, and is verified against it (or the domain's pinned hash) on use.
+Every download and every archive it unpacks is bounded by ``LIMITS`` (sizes, member count, a
+stall timeout and a deadline); a fetch that passes one fails with one line and keeps nothing.
 """
 
 from __future__ import annotations
 
+import bz2
 import codecs
+import gzip
 import hashlib
+import http.client
 import json
+import lzma
 import os
+import socket
 import tarfile
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from playground.atomic import write_text_atomic
 from playground.domains import Domain, Source
@@ -132,26 +142,149 @@ def is_url(text: str) -> bool:
     return text.split("://", 1)[0] in ("http", "https", "file") and "://" in text
 
 
-def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 60) -> str:
-    """Download ``url`` to ``dest`` and return the sha256 of what arrived."""
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a fetch may take, generous for the real corpora: the largest download,
+    the c domain's Linux 2.6.20 tarball, is roughly 50 MB and unpacks to roughly 250 MB in
+    about 22,000 members; latex is 31 files of 10 MB in all."""
+
+    download_bytes: int = 256 << 20  # per file: checked against Content-Length and as bytes arrive
+    stall_s: float = 60  # per file: no byte for this long ends it
+    deadline_s: float = 30 * 60  # per file: from connecting to the last byte
+    unpacked_bytes: int = 512 << 20  # per archive, decompressed (a tar's headers count too)
+    members: int = 50_000  # per archive: files, folders and links
+
+
+LIMITS = Limits()  # read at each call, so a test can lower them
+
+
+def download(url: str, dest: Path, progress: Progress | None = None) -> str:
+    """Download ``url`` to ``dest`` within ``LIMITS`` and return the sha256 of what arrived.
+
+    On failure ``dest`` may hold part of the body: callers download into a temporary folder.
+    """
+    limits = LIMITS
+    deadline = _Deadline(limits.deadline_s)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
-            total = response.headers.get("Content-Length")
-            total = int(total) if total and total.isdigit() else None
-            done = 0
-            while chunk := response.read(CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(url.rsplit("/", 1)[-1], done, total)
-    except urllib.error.HTTPError as exc:
-        raise PlaygroundError(f"download failed: {url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise PlaygroundError(f"download failed: {url}: {reason}") from None
+        with deadline, deadline.opener().open(url, timeout=limits.stall_s) as response, open(dest, "wb") as out:
+            digest = _receive(url, response, out, limits, progress)
+    except (PlaygroundError, urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        raise _download_error(url, exc, limits, deadline.fired) from None
+    if deadline.fired:  # the read the deadline cut short looked like the end of the body
+        raise _download_error(url, None, limits, True)
+    return digest
+
+
+def _receive(url: str, response: Any, out: BinaryIO, limits: Limits, progress: Progress | None) -> str:
+    """Copy the body to ``out``, refusing more than the cap or less than Content-Length; its sha256."""
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    cap = limits.download_bytes
+    if total is not None and total > cap:
+        raise PlaygroundError(f"download refused: {url}: it announces {total:,} bytes, over the {cap:,}-byte cap")
+    digest = hashlib.sha256()
+    done = 0
+    while chunk := response.read1(CHUNK):  # read1: one network read, so the deadline is seen
+        done += len(chunk)
+        if done > cap:
+            raise PlaygroundError(f"download stopped: {url}: it sent more than the {cap:,}-byte cap")
+        out.write(chunk)
+        digest.update(chunk)
+        if progress:
+            progress(url.rsplit("/", 1)[-1], done, total)
+    if total is not None and done != total:
+        raise PlaygroundError(f"download failed: {url}: the body ended after {done:,} of the "
+                              f"{total:,} bytes it announced; nothing was kept")
     return digest.hexdigest()
+
+
+def _download_error(url: str, exc: BaseException | None, limits: Limits, late: bool) -> PlaygroundError:
+    if late:
+        return PlaygroundError(f"download stopped: {url}: not finished within the {limits.deadline_s:g} s deadline")
+    if isinstance(exc, PlaygroundError):
+        return exc
+    if isinstance(exc, urllib.error.HTTPError):
+        return PlaygroundError(f"download failed: {url}: HTTP {exc.code} {exc.reason}")
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, TimeoutError):
+        return PlaygroundError(f"download stopped: {url}: no data for {limits.stall_s:g} s (the stall timeout)")
+    return PlaygroundError(f"download failed: {url}: {reason}")
+
+
+class _Deadline:
+    """Ends a download that outlives ``seconds``: when the time is up it shuts the sockets of
+    the connections its opener made, which wakes a read blocked on them (headers or body)."""
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        return urllib.request.build_opener(_WatchedHTTP(self), _WatchedHTTPS(self), _HTTPRedirects())
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:  # the plain socket's shutdown, also under TLS: it only wakes the reader
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class _Watched:
+    """A urllib handler whose connections (redirects and proxies included) report to a deadline."""
+
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def do_open(self, http_class: type[http.client.HTTPConnection], req: urllib.request.Request, **kwargs: Any):
+        deadline = self._deadline
+
+        class Connection(http_class):  # type: ignore[valid-type, misc]
+            def connect(self) -> None:
+                super().connect()
+                deadline.watch(self.sock)
+
+        return super().do_open(Connection, req, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTP(_Watched, urllib.request.HTTPHandler):
+    pass
+
+
+class _WatchedHTTPS(_Watched, urllib.request.HTTPSHandler):
+    pass
+
+
+class _HTTPRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects to HTTP(S) only: urllib would also follow one to ftp://, which no deadline watches."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if not newurl.startswith(("http://", "https://")):
+            raise urllib.error.URLError(f"redirected to {newurl}, which is not HTTP")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def fetch(domain: Domain, source: str | None = None, force: bool = False,
@@ -278,19 +411,94 @@ def _copy(src: Path, dest: Path, progress: Progress | None = None) -> Path:
 
 
 def _is_archive(path: Path) -> bool:
-    return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
+    return zipfile.is_zipfile(path) or _is_tar(path)
+
+
+def _is_tar(path: Path) -> bool:
+    """Whether the first block, once decompressed, is a tar header (tarfile.is_tarfile would
+    read a whole first member's header, however large it claims to be)."""
+    try:
+        with _decompressed(path, LIMITS) as stream:
+            tarfile.TarInfo.frombuf(stream.read(tarfile.BLOCKSIZE), tarfile.ENCODING, "surrogateescape")
+    except (tarfile.HeaderError, OSError, EOFError, zlib.error, lzma.LZMAError):
+        return False
+    return True
 
 
 def _unpack(archive: Path, dest: Path) -> None:
+    """Unpack ``archive`` into ``dest`` within ``LIMITS``, refusing paths that leave ``dest``."""
+    limits = LIMITS
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
-                zf.extractall(dest)
+                # zipfile never writes more than a member's declared file_size, so the
+                # declared sizes bound the writing (and are all known before any is written)
+                infos = list(_bounded(archive, zf.infolist(), lambda info: (info.filename, info.file_size), limits))
+                zf.extractall(dest, _inside(archive, infos))
         else:
-            with tarfile.open(archive) as tf:
-                tf.extractall(dest, filter="data")
-    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+            with _decompressed(archive, limits) as stream, tarfile.open(fileobj=stream, mode="r|") as tf:
+                tf.extractall(dest, _bounded(archive, tf, lambda member: (member.name, member.size), limits),
+                              filter="data")
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError,
+            RuntimeError) as exc:  # RuntimeError: an encrypted or oddly compressed zip member
         raise PlaygroundError(f"cannot unpack {archive.name}: {exc}") from None
+
+
+def _bounded(archive: Path, members: Iterable[Any], describe: Callable[[Any], tuple[str, int]],
+             limits: Limits) -> Iterator[Any]:
+    """``members`` as they come, stopping before the one that would pass a cap.
+    ``describe(member)`` gives its name and its size once unpacked."""
+    total = 0
+    for count, member in enumerate(members, 1):
+        name, size = describe(member)
+        total += size
+        if count > limits.members:
+            raise PlaygroundError(f"cannot unpack {archive.name}: more than {limits.members:,} members (the cap)")
+        if total > limits.unpacked_bytes:
+            raise PlaygroundError(f"cannot unpack {archive.name}: it expands past the "
+                                  f"{limits.unpacked_bytes:,}-byte cap (at {name})")
+        yield member
+
+
+def _inside(archive: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """Refuse absolute and ``..`` names, as tar's "data" filter does (zipfile would rewrite them)."""
+    for info in infos:
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise PlaygroundError(f"cannot unpack {archive.name}: {info.filename!r} would land outside the folder")
+    return infos
+
+
+_COMPRESSED = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
+def _decompressed(archive: Path, limits: Limits) -> _Capped:
+    """The archive's bytes after decompression, capped (tar headers can hide a bomb too)."""
+    with open(archive, "rb") as handle:
+        magic = handle.read(6)
+    opener = next((op for prefix, op in _COMPRESSED if magic.startswith(prefix)), open)
+    return _Capped(opener(archive, "rb"), limits.unpacked_bytes, archive)
+
+
+class _Capped:
+    """A reader that fails once more than ``cap`` bytes have come through it."""
+
+    def __init__(self, raw: BinaryIO, cap: int, archive: Path):
+        self._raw, self._cap, self._archive, self._done = raw, cap, archive, 0
+
+    def read(self, size: int = -1) -> bytes:
+        room = self._cap - self._done + 1  # one byte past the cap is enough to know
+        data = self._raw.read(room if size < 0 else min(size, room))
+        self._done += len(data)
+        if self._done > self._cap:
+            raise PlaygroundError(f"cannot unpack {self._archive.name}: it expands past the {self._cap:,}-byte cap")
+        return data
+
+    def __enter__(self) -> _Capped:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._raw.close()
 
 
 def _unpack_archives(folder: Path) -> Path:
