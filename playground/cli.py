@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import codecs
 import functools
-import inspect
 import json
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,6 +21,7 @@ from rich.table import Table
 
 import playground
 from playground.errors import PlaygroundError
+from playground.options import with_settings
 
 app = typer.Typer(
     name="playground",
@@ -199,12 +200,8 @@ def main() -> None:
 
 # -- train and sample --------------------------------------------------------------------
 
-def _opt(help_text: str, *names: str, key: str | None = None):
-    """An option that is None unless given, so domain defaults and config files apply."""
-    from playground.engine.config import DEFAULTS
-
-    if key is not None:
-        help_text += f" [built-in: {DEFAULTS[key]}]"
+def _opt(help_text: str, *names: str):
+    """An option that is None unless given."""
     return typer.Option(*names, help=escape(help_text), show_default=False)  # [..] is not markup
 
 
@@ -230,47 +227,25 @@ def launch_torchrun(nproc: int) -> int:
 
 
 @command()
+@with_settings("model", "train")
 def train(
     domain: Annotated[Optional[str], typer.Argument(
         help="A domain name or a UTF-8 text file; optional with --resume.", show_default=False)] = None,
-    cell: Annotated[Optional[str], _opt("Recurrent cell: lstm, gru, rnn, lstm-peephole or lstm-coupled.", key="cell")] = None,
-    layers: Annotated[Optional[int], _opt("Stacked recurrent layers.", key="layers")] = None,
-    hidden: Annotated[Optional[int], _opt("Hidden units per layer.", key="hidden")] = None,
-    embed: Annotated[Optional[int], _opt("Character embedding size.", key="embed")] = None,
-    dropout: Annotated[Optional[float], _opt("Dropout in [0, 1).", key="dropout")] = None,
-    seq_len: Annotated[Optional[int], _opt("Characters per truncated-BPTT window.", key="seq_len")] = None,
-    batch_size: Annotated[Optional[int], _opt("Parallel contiguous streams per batch.", key="batch_size")] = None,
-    lr: Annotated[Optional[float], _opt("Peak learning rate (AdamW).", key="lr")] = None,
-    weight_decay: Annotated[Optional[float], _opt("AdamW weight decay.", key="weight_decay")] = None,
-    grad_clip: Annotated[Optional[float], _opt("Max gradient norm; 0 turns clipping off.", key="grad_clip")] = None,
-    warmup: Annotated[Optional[int], _opt("Linear warmup steps before the cosine decay.", key="warmup")] = None,
-    max_steps: Annotated[Optional[int], _opt("Stop after this many steps.", key="max_steps")] = None,
-    max_time: Annotated[Optional[float], _opt(
-        "Wall-clock budget in seconds; the learning-rate schedule follows it.", key="max_time")] = None,
-    eval_every: Annotated[Optional[int], _opt("Steps between full-validation evals.", key="eval_every")] = None,
-    checkpoint_every: Annotated[Optional[int], _opt("Steps between checkpoints [default: at every eval].")] = None,
-    sample_every: Annotated[Optional[int], _opt("Steps between printed samples; 0 never [default: at every eval].")] = None,
-    score_every: Annotated[Optional[int], _opt(
-        "Steps between validity measurements; 0 never [default: at every eval, for a domain with a scorer].")] = None,
-    score_samples: Annotated[Optional[int], _opt(
-        "Samples drawn (one batch) and scored at each validity measurement.", key="score_samples")] = None,
-    max_vocab: Annotated[Optional[int], _opt("Vocabulary cap; rarer characters become <unk>.", key="max_vocab")] = None,
-    device: Annotated[Optional[str], _opt("auto, cpu or cuda.", key="device")] = None,
-    compile: Annotated[Optional[bool], typer.Option(
-        "--compile/--no-compile", help="torch.compile the training step (worth it on a GPU; slow to start).",
-        show_default=False)] = None,
-    seed: Annotated[Optional[int], _opt("Random seed: same seed, same run.", key="seed")] = None,
     out_dir: Annotated[Optional[Path], _opt("Run folder [default: $PLAYGROUND_HOME/runs/DOMAIN-TIMESTAMP].", "--out")] = None,
     config_file: Annotated[Optional[Path], _opt(
         "TOML file of settings; flags override it, it overrides the domain's defaults.", "--config")] = None,
     resume: Annotated[Optional[Path], _opt(
         "Continue a run exactly where it stopped (a run folder or a checkpoint); "
         "--max-steps/--max-time may extend it.", "--resume")] = None,
+    allow_changed_corpus: Annotated[bool, typer.Option(
+        "--allow-changed-corpus", help="Resume even though the corpus's sha256 differs from the run's.")] = False,
     nproc: Annotated[Optional[int], typer.Option(
         "--nproc", help="Train data-parallel on N processes: runs `torchrun --standalone --nproc_per_node N "
         "-m playground train ...` (several machines: run torchrun yourself, see the README).",
         show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON event per line.")] = False,
+    *,
+    settings: dict,
 ) -> None:
     """Train a character-level model on a domain's corpus, with progress, evals, samples and
     validity rates (scored in the background; the best is kept as checkpoints/best-valid.pt).
@@ -281,56 +256,51 @@ def train(
         raise typer.Exit(launch_torchrun(nproc))
     from playground.console import render_training
     from playground.engine.distributed import launched
-    from playground.run import run_domain, run_training
+    from playground.run import Run, run_domain
 
-    overrides = dict(cell=cell, layers=layers, hidden=hidden, embed=embed, dropout=dropout, seq_len=seq_len,
-                     batch_size=batch_size, lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, warmup=warmup,
-                     max_steps=max_steps, max_time=max_time, eval_every=eval_every,
-                     checkpoint_every=checkpoint_every, sample_every=sample_every, score_every=score_every,
-                     score_samples=score_samples, max_vocab=max_vocab,
-                     device=device, compile=compile, seed=seed)
     if domain is None and resume is None:
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
-    target = resolve_domain(domain) if domain is not None else run_domain(resume, load_host().domains)
-    events = run_training(target, overrides, run_dir=out_dir, resume=resume, config_file=config_file)
+    host = load_host()
+    target = resolve_domain(domain) if domain is not None else run_domain(resume, host.domains)
+    if resume is not None:
+        if config_file is not None:
+            raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
+        run = Run.resume(resume, target, settings, allow_changed_corpus, tracker=host)
+    else:
+        run = Run.create(target, settings, out_dir, config_file, tracker=host)
     if not launched().main:  # ranks > 0 train in step with rank 0, which alone reports and writes
-        for _ in events:
+        for _ in run.events():
             pass
         return
-    reason = render_training(events, err if as_json else out, json_lines=as_json)
+    reason = render_training(run.events(), err if as_json else out, json_lines=as_json)
     if reason == "interrupted":
         raise typer.Exit(130)
 
 
 @command()
+@with_settings("sample")
 def sample(
     checkpoint: Annotated[Path, typer.Argument(
         help="A checkpoint file, or a run folder (its best checkpoint, or its last before any eval).", show_default=False)],
-    n: Annotated[Optional[int], _opt("Samples, generated as one batch.", "--n", key="n")] = None,
-    length: Annotated[Optional[int], _opt("Max characters per sample.", key="length")] = None,
-    temperature: Annotated[Optional[float], _opt("Softmax temperature, > 0.", key="temperature")] = None,
-    top_k: Annotated[Optional[int], _opt("Keep only the k most likely characters.")] = None,
-    top_p: Annotated[Optional[float], _opt("Nucleus sampling: the smallest set with this mass, in (0, 1].")] = None,
-    prime: Annotated[Optional[str], _opt("Text the samples start with, or @FILE to read it.")] = None,
-    seed: Annotated[Optional[int], _opt("Same seed, same samples [default: random, printed with --json].")] = None,
-    argmax: Annotated[Optional[bool], typer.Option("--argmax", help="Always take the most likely character.",
-                                                    show_default=False)] = None,
-    stop: Annotated[Optional[str], _opt(
-        "End a sample at this text; escapes like \\n work [default: the domain's rule; names: a newline].")] = None,
     score: Annotated[bool, typer.Option("--score", help="Score each sample with the domain's checker as well.")] = False,
     strict: StrictOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sample: text, seed and settings.")] = False,
+    *,
+    settings: dict,
 ) -> None:
     """Generate text from a trained checkpoint; a single sample streams as it is produced."""
     from playground import scoring
     from playground.console import rates_line, render_samples
-    from playground.run import load_sampler, run_domain
+    from playground.run import run_domain
+    from playground.sampling import load_sampler
 
+    stop = settings["stop"]
     if stop is not None and "\\" in stop:  # let `--stop '\n'` mean a newline
-        stop = codecs.decode(stop, "unicode_escape")
-    overrides = dict(n=n, length=length, temperature=temperature, top_k=top_k, top_p=top_p, prime=prime,
-                     seed=seed, argmax=argmax, stop=stop)
-    sampler = load_sampler(checkpoint, overrides, run_domain(checkpoint, load_host().domains, required=False))
+        try:
+            settings["stop"] = codecs.decode(stop, "unicode_escape")
+        except UnicodeDecodeError:
+            raise PlaygroundError(f"--stop {stop!r}: not a valid escape sequence (try '\\n' or '\\t')") from None
+    sampler = load_sampler(checkpoint, settings, run_domain(checkpoint, load_host().domains, required=False))
     domain = sampler.domain
     if score or strict:
         scoring.check_scorer(domain, strict)
@@ -412,14 +382,14 @@ def sweep(
     """The trade-off curve: valid, unique and novel rates of samples at each temperature."""
     from playground.console import render_sweep
     from playground.run import run_domain
-    from playground.run import sweep as run_sweep
+    from playground.sampling import sweep as run_sweep
 
     try:
         values = [float(t) for t in temperatures.split(",") if t.strip()]
     except ValueError:
         raise PlaygroundError(f"--temperatures takes numbers separated by commas, not {temperatures!r}") from None
-    if not values or any(t <= 0 for t in values):
-        raise PlaygroundError("--temperatures must list numbers > 0")
+    if not values or not all(math.isfinite(t) and t > 0 for t in values):
+        raise PlaygroundError("--temperatures must list finite numbers > 0")
     domain = run_domain(checkpoint, load_host().domains, required=False)  # else the checkpoint's own
     rows = []
     with err.status("sampling and scoring…") as status:
@@ -434,16 +404,15 @@ def sweep(
 
 # -- tui ---------------------------------------------------------------------------------
 
-SETTING_FLAGS = [p for p in inspect.signature(train, eval_str=True).parameters.values()
-                 if p.name not in ("domain", "out_dir", "config_file", "resume", "nproc", "as_json")]
-
-
+@command()
+@with_settings("model", "train")
 def tui(domain: Annotated[Optional[str], typer.Argument(
             help="The domain to select at start (a name or a UTF-8 text file).", show_default=False)] = None,
         checkpoint: Annotated[Optional[Path], typer.Option(
             help="Open a run folder or checkpoint to sample from and explore, without training.",
             show_default=False)] = None,
-        **settings) -> None:
+        *,
+        settings: dict) -> None:
     """Open the terminal UI: pick a domain, train (s), watch the loss and each sample's verdict,
     sample now (n), steer the temperature (+/-), explore neurons (v). The training flags of
     `playground train` prefill its settings."""
@@ -453,11 +422,6 @@ def tui(domain: Annotated[Optional[str], typer.Argument(
     if checkpoint is not None and not checkpoint.exists():
         raise PlaygroundError(f"{checkpoint} not found: give a run folder or a checkpoint file")
     PlaygroundApp(target, settings, checkpoint).run()
-
-
-# the settings flags are train's own (same names, help and defaults), not a second copy of them
-tui.__signature__ = inspect.Signature([*list(inspect.signature(tui, eval_str=True).parameters.values())[:2], *SETTING_FLAGS])
-command()(tui)
 
 
 @command(name="new-plugin")

@@ -1,8 +1,7 @@
 """Events: the one stream that training produces and every front end consumes.
 
 Each event is a frozen dataclass named in the past tense. ``to_dict()`` gives the
-JSON form used by ``--json`` output and the run's JSONL logs; ``from_dict()`` reads
-it back (the TUI can follow a run through its JSONL stream).
+JSON form used by ``--json`` output and the run's JSONL logs.
 """
 
 from __future__ import annotations
@@ -113,6 +112,7 @@ class CheckpointSaved(Event):
     kind: ClassVar[str] = "checkpoint_saved"
     step: int
     path: str
+    checkpoint_kind: str = "last"  # last, best, best-valid or scored (see run_folder)
 
 
 @dataclass(frozen=True)
@@ -120,17 +120,3 @@ class RunFinished(Event):
     kind: ClassVar[str] = "run_finished"
     step: int
     reason: str  # "max_steps", "max_time", "interrupted", "stopped", "failed"
-
-
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls
-    for cls in (RunStarted, StepCompleted, EvalCompleted, SampleGenerated, SampleStreamed, SamplesDrawn, SampleScored,
-                ValidityMeasured, ScoringFailed, CheckpointSaved, RunFinished)
-}
-
-
-def from_dict(data: dict[str, Any]) -> Event:
-    """Rebuild an event from its ``to_dict()`` form."""
-    fields = dict(data)
-    cls = EVENT_TYPES[fields.pop("event")]
-    return cls(**fields)

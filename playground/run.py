@@ -1,75 +1,41 @@
-"""Runs: the glue between a domain, the engine and a run folder.
+"""Runs: a domain, its settings, its dataset and its folder, prepared eagerly; then the
+engine's events, logged, scored and handed to the plugins.
 
-A run folder holds ``config.json`` (the resolved config), ``metrics.jsonl`` (a row per step,
-per eval and per validity measurement), ``samples.jsonl`` (printed samples and scored ones)
-and ``checkpoints/``: ``last.pt``, ``best.pt`` (lowest validation loss) and ``best-valid.pt``
-(highest valid rate, weights only). Every event also goes to the plugins' ``track_event``.
+``Run.create`` and ``Run.resume`` do all the checking and loading, so every bad input (a
+missing corpus, a bad setting, a bad resume) is a one-line PlaygroundError before any
+output. Only ``Run.events`` is lazy. The folder's files are described in run_folder.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import secrets
-import time
+import hashlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from playground import jsonl
-from playground.atomic import write_text_atomic
 from playground.corpora import corpus_path, home
 from playground.domains import Domain, text_domain
-from playground.engine.config import RunConfig, SampleConfig, apply, copy_config, resolve, validate, validate_sample
+from playground.engine.config import RunConfig, apply, copy_config, resolve, validate
 from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
 from playground.events import (EvalCompleted, Event, RunFinished, SampleGenerated, SampleScored, SamplesDrawn,
                                ScoringFailed, StepCompleted, ValidityMeasured)
-from playground.validity import LiveValidity, best_valid_rate
+from playground.run_folder import RunFolder, find_checkpoint
 
 EXTENDABLE = ("max_steps", "max_time")
 
 
-def new_run_dir(domain: Domain) -> Path:
-    base = home() / "runs" / f"{domain.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
-
-
-def find_checkpoint(path: Path, *names: str) -> Path:
-    """A checkpoint file, or a run folder's first existing ``checkpoints/<name>``."""
-    path = Path(path)
-    if path.is_dir():
-        for name in names:
-            if (path / "checkpoints" / name).is_file():
-                return path / "checkpoints" / name
-        raise PlaygroundError(f"{path} is not a run folder with a checkpoint (no checkpoints/{names[0]})")
-    if not path.exists():
-        raise PlaygroundError(f"{path} not found: give a run folder or a checkpoint file")
-    return path
-
-
-def run_domain(path: Path, domains: Mapping[str, Domain], required: bool = True) -> Domain | None:
-    """The domain a run was trained on, from the config.json of its folder."""
-    path = Path(path)
-    folder = path if path.is_dir() else path.parent.parent
-    try:
-        saved = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        if required:
-            raise PlaygroundError(f"{path} is not a run folder (no config.json); give the DOMAIN too") from None
-        return None
-    name, corpus = saved.get("domain"), saved.get("corpus")
-    if name in domains:
-        return domains[name]
-    if name == "text" and corpus:
-        return text_domain(Path(corpus))
-    if required:
-        raise PlaygroundError(f"the run's domain {name!r} is not registered (is its plugin installed?)")
-    return None
+def run_settings(domain: Domain, flags: Mapping[str, Any], config_file: Path | None = None) -> RunConfig:
+    """A new run's settings: flags > config file > the domain's defaults (its stop rule
+    among them) > the built-in defaults."""
+    defaults = {**({"stop": domain.stop} if domain.stop is not None else {}), **domain.defaults}
+    config = resolve(flags, config_file, defaults, scorer=domain.score is not None)
+    if config.train.score_every and domain.score is None:
+        raise PlaygroundError(f"domain {domain.name!r} has no validity scorer to run every "
+                              f"{config.train.score_every} steps (use --score-every 0)")
+    return config
 
 
 def resume_config(saved: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
@@ -89,182 +55,175 @@ def resume_config(saved: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
     return config
 
 
-def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | None = None,
-                 resume: Path | None = None, config_file: Path | None = None,
-                 steering: Steering | None = None) -> Iterator[Event]:
-    """Train ``domain`` (or resume a run), writing the run folder; yields the engine's events.
+def run_domain(path: Path, domains: Mapping[str, Domain], required: bool = True) -> Domain | None:
+    """The domain a run was trained on, from the config.json of its folder."""
+    folder = RunFolder.of(path)
+    if folder is None:
+        if required:
+            raise PlaygroundError(f"{path} is not a run folder (no config.json); give the DOMAIN too")
+        return None
+    saved = folder.read_config()
+    name, corpus = saved.get("domain"), saved.get("corpus")
+    if name in domains:
+        return domains[name]
+    if name == "text" and corpus:
+        return text_domain(Path(corpus))
+    if required:
+        raise PlaygroundError(f"the run's domain {name!r} is not registered (is its plugin installed?)")
+    return None
 
-    ``overrides`` are flat settings from flags (None means not given). When resuming from a
-    checkpoint that lies in a run folder, that folder is continued.
-    """
-    from playground import plugins
-    from playground.engine import checkpoint
-    from playground.engine.data import Dataset, Vocab, check_fits, load_dataset
-    from playground.engine.distributed import barrier, join, leave
-    from playground.engine.train import resolve_device, train
 
-    saved = None
-    if resume is not None:
-        ckpt_path = find_checkpoint(resume, "last.pt")
-        saved = checkpoint.load(ckpt_path)
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Run:
+    """A prepared run: settings resolved, dataset loaded, folder claimed (on rank 0)."""
+
+    domain: Domain
+    config: RunConfig
+    folder: RunFolder
+    dataset: Any  # engine.data.Dataset
+    world: Any  # engine.distributed.World
+    corpus: Path
+    corpus_sha256: str
+    resumed: dict | None = None  # the checkpoint it continues
+    steering: Steering | None = None
+    tracker: Any = None  # the plugin host whose track_event hooks see every event
+    stop: Any = None  # engine.train.Stop, shared with the training loop
+    lock: int | None = field(default=None, repr=False)  # the folder's lock, held on rank 0
+
+    @classmethod
+    def create(cls, domain: Domain, flags: Mapping[str, Any], out: Path | None = None,
+               config_file: Path | None = None, **options: Any) -> Run:
+        """A new run of ``domain``; ``options`` are Run's own fields (steering, tracker)."""
+        config = run_settings(domain, flags, config_file)
+        folder = RunFolder(Path(out)) if out is not None else RunFolder.new(home() / "runs", domain.name)
+        if folder.holds_run():
+            raise PlaygroundError(f"{folder.path} already holds a run; resume it with --resume or choose another folder")
+        return cls._prepare(domain, config, folder, None, **options)
+
+    @classmethod
+    def resume(cls, path: Path, domain: Domain, flags: Mapping[str, Any], allow_changed_corpus: bool = False,
+               **options: Any) -> Run:
+        """Continue the run whose last checkpoint is at ``path`` (a run folder or a file)."""
+        from playground.engine import checkpoint
+
+        ckpt = find_checkpoint(path, "last")
+        saved = checkpoint.load(ckpt)
         if "optimizer" not in saved:
-            raise PlaygroundError(f"{ckpt_path} holds weights only, for sampling; resume from a run's last.pt")
+            raise PlaygroundError(f"{ckpt} holds weights only, for sampling; resume from a run's last.pt")
         if saved.get("domain") != domain.name:
-            raise PlaygroundError(f"{ckpt_path} is a run of domain {saved.get('domain')!r}, not {domain.name!r}")
-        if config_file is not None:
-            raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
-        config = resume_config(RunConfig.from_dict(saved["config"]), overrides)
-        if ckpt_path.parent.name == "checkpoints" and (ckpt_path.parent.parent / "config.json").exists():
-            run_dir = ckpt_path.parent.parent
-    else:
-        config = resolve(overrides, config_file, domain.defaults)
-        if config.sample.stop is None:
-            config.sample.stop = domain.stop
-        if config.train.score_every is None:
-            config.train.score_every = config.train.eval_every if domain.score else 0
-        elif config.train.score_every and domain.score is None:
-            raise PlaygroundError(f"domain {domain.name!r} has no validity scorer to run every "
-                                  f"{config.train.score_every} steps (use --score-every 0)")
-    world = join(resolve_device(config.train.device), config.train.batch_size)
-    corpus = corpus_path(domain)
-    vocab = Vocab.from_dict(saved["vocab"]) if saved else None
+            raise PlaygroundError(f"{ckpt} is a run of domain {saved.get('domain')!r}, not {domain.name!r}")
+        config = resume_config(RunConfig.from_dict(saved["config"]), flags)
+        folder = RunFolder.of(ckpt) or RunFolder.new(home() / "runs", domain.name)
+        return cls._prepare(domain, config, folder, saved, allow_changed_corpus, **options)
 
-    def load() -> Dataset:
-        return load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab)
+    @classmethod
+    def _prepare(cls, domain: Domain, config: RunConfig, folder: RunFolder, saved: dict | None,
+                 allow_changed_corpus: bool = False, **options: Any) -> Run:
+        from playground.engine.data import Vocab, check_fits, load_dataset
+        from playground.engine.distributed import barrier, join
+        from playground.engine.train import Stop, resolve_device
 
-    dataset = load() if world.main else None
-    barrier(world)  # rank 0 has encoded the corpus into the cache; the other ranks read it
-    dataset = dataset or load()
-    check_fits(dataset, config.train.batch_size, config.train.seq_len)
+        world = join(resolve_device(config.train.device), config.train.batch_size)
+        corpus = corpus_path(domain)
+        sha256 = file_sha256(corpus)
+        recorded = (saved or {}).get("corpus_sha256")
+        if recorded and recorded != sha256 and not allow_changed_corpus:
+            raise PlaygroundError(f"the corpus {corpus} changed since this run began (sha256 {sha256[:12]}…, "
+                                  f"the run's {recorded[:12]}…); resume anyway with --allow-changed-corpus")
+        vocab = Vocab.from_dict(saved["vocab"]) if saved else None
+        dataset = load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab) if world.main else None
+        barrier(world)  # rank 0 has encoded the corpus into the cache; the other ranks read it
+        dataset = dataset or load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab)
+        check_fits(dataset, config.train.batch_size, config.train.seq_len)
+        run = cls(domain, config, folder, dataset, world, corpus, sha256, saved, stop=Stop(), **options)
+        if world.main:  # only rank 0 writes
+            run.lock = folder.claim()
+            folder.clean_stale()
+            folder.write_config({"domain": domain.name, "corpus": str(corpus), "corpus_sha256": run.corpus_sha256,
+                                 **config.to_dict()})
+            for log in (folder.metrics, folder.samples):
+                jsonl.truncate(log, saved["step"] if saved else 0)
+        return run
 
-    if saved is None and run_dir is not None and (Path(run_dir) / "checkpoints" / "last.pt").exists():
-        raise PlaygroundError(f"{run_dir} already holds a run; resume it with --resume or choose another folder")
-    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(domain)
-    metrics, samples = run_dir / "metrics.jsonl", run_dir / "samples.jsonl"
-    if world.main:  # only rank 0 writes
-        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        write_text_atomic(run_dir / "config.json", json.dumps({"domain": domain.name, "corpus": str(corpus),
-                                                               **config.to_dict()}, indent=2) + "\n")
-        for log in (metrics, samples):
-            jsonl.truncate(log, saved["step"] if saved else 0)
-    live = LiveValidity(domain, run_dir / "checkpoints", best_valid_rate(metrics)) if world.main else None
+    def save(self, kind: str, step: int, payload: dict) -> str:
+        """The engine's checkpoint writer: rank 0 writes, every rank learns the path."""
+        from playground.engine import checkpoint
 
-    def record(event: Event) -> None:
-        if not world.main:
+        path = self.folder.checkpoint(kind, step)
+        if self.world.main:
+            checkpoint.save(path, {**payload, "corpus_sha256": self.corpus_sha256})
+        return str(path)
+
+    def events(self) -> Iterator[Event]:
+        """Train, yielding the engine's events and the validity verdicts as they arrive. A
+        KeyboardInterrupt thrown in stops the run at its next step boundary; closing the
+        stream saves a checkpoint."""
+        from playground.engine.distributed import leave
+        from playground.engine.train import train
+        from playground.validity import LiveValidity, best_valid_rate
+
+        live = LiveValidity(self.domain, self.folder, best_valid_rate(self.folder.metrics)) if self.world.main else None
+        engine = train(self.config, self.dataset, self.save, domain=self.domain.name, run_dir=str(self.folder.path),
+                       resume=self.resumed, steering=self.steering, finish=self.domain.finish, world=self.world,
+                       stop=self.stop)
+        finished = False
+        try:
+            for event in engine:
+                finished = isinstance(event, RunFinished)  # every rank got here: they leave together
+                if isinstance(event, SamplesDrawn):  # only rank 0 draws them
+                    live.drawn(event)
+                # verdicts arrive when they are ready; the last ones before the run ends
+                verdicts = list(live.verdicts(wait=finished)) if live else []
+                for out in [*verdicts, event] if finished else [event, *verdicts]:
+                    self.record(out)
+                    try:
+                        yield out
+                    except KeyboardInterrupt:
+                        self.stop.request("interrupted")
+        finally:
+            engine.close()  # a run closed early saves its checkpoint here
+            if live:
+                live.close()
+            leave(finished)
+            self.release()
+
+    def record(self, event: Event) -> None:
+        """Log an event in the run folder and hand it to the plugins (rank 0 only)."""
+        if not self.world.main:
             return
         if isinstance(event, (SampleGenerated, SampleScored)):
-            jsonl.append(samples, event.to_dict())
+            jsonl.append(self.folder.samples, event.to_dict())
         elif isinstance(event, (StepCompleted, EvalCompleted, ValidityMeasured, ScoringFailed)):
-            jsonl.append(metrics, event.to_dict())
-        plugins.track_event(event)
+            jsonl.append(self.folder.metrics, event.to_dict())
+        if self.tracker is not None:
+            self.tracker.track_event(event)
 
-    events = train(config, dataset, run_dir / "checkpoints", domain=domain.name, run_dir=str(run_dir), resume=saved,
-                   steering=steering)
-    thrown: BaseException | None = None
-    finished = False
-    try:
-        while True:
-            try:  # a KeyboardInterrupt thrown into this generator is passed on to the engine
-                event = events.throw(thrown) if thrown else next(events)
-            except StopIteration:
-                return
-            thrown = None
-            finished = isinstance(event, RunFinished)  # every rank got here: they leave together
-            if isinstance(event, SampleGenerated):
-                event = dataclasses.replace(event, text=domain.finish(event.text))
-            elif isinstance(event, SamplesDrawn):  # only rank 0 draws them
-                live.drawn(event)
-            # verdicts arrive when they are ready; the last ones before the run ends
-            verdicts = list(live.verdicts(wait=isinstance(event, RunFinished))) if live else []
-            batch = [*verdicts, event] if isinstance(event, RunFinished) else [event, *verdicts]
-            for out in batch:
-                record(out)
-                try:
-                    yield out
-                except KeyboardInterrupt as exc:
-                    thrown = exc
-    finally:
-        events.close()  # closing this generator closes the engine's, which saves a checkpoint
-        if live:
-            live.close()
-        leave(finished)
+    def release(self) -> None:
+        if self.lock is not None:
+            RunFolder.release(self.lock)
+            self.lock = None
 
 
-@dataclasses.dataclass
-class Sampler:
-    """A checkpoint loaded for sampling, with its resolved settings (the seed drawn if it was not given)."""
+def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | None = None,
+                 resume: Path | None = None, config_file: Path | None = None, **options: Any) -> Iterator[Event]:
+    """Prepare a run of ``domain`` (new, or resumed from ``resume``) and return its events.
+    Preparing is eager: a bad input raises here, before the first event."""
+    if "tracker" not in options:
+        from playground import plugins
 
-    model: Any
-    vocab: Any
-    settings: SampleConfig
-    domain: Domain | None = None
-
-    @property
-    def seed(self) -> int:
-        return self.settings.seed
-
-    def streamed(self) -> Iterator[Event]:
-        """One sample as events (see engine.sample.streamed), the last one finished."""
-        from playground.engine.sample import streamed
-
-        for event in streamed(self.model, self.vocab, self.settings, self.seed):
-            yield dataclasses.replace(event, text=self.finish(event.text)) if isinstance(event, SampleGenerated) else event
-
-    def texts(self) -> list[str]:
-        """All the samples at once, finished."""
-        from playground.engine.sample import sample
-
-        return [self.finish(t) for t in sample(self.model, self.vocab, self.settings, self.seed)]
-
-    def finish(self, text: str) -> str:
-        """A finished sample after the domain's post-processing."""
-        return self.domain.finish(text) if self.domain else text
-
-
-def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None) -> Sampler:
-    """Load a checkpoint (or a run folder's best checkpoint) and resolve sample settings:
-    flags over the run's sample settings. ``prime`` may be ``@file``; a missing seed is drawn.
-    ``domain`` defaults to the run's domain if a plugin registers it (for post-processing)."""
-    from playground import plugins
-    from playground.engine import checkpoint
-    from playground.engine.data import Vocab
-    from playground.engine.model import CharRNN
-
-    payload = checkpoint.load(find_checkpoint(checkpoint_path, "best.pt", "last.pt"))
-    if domain is None:
-        domain = plugins.host().domains.get(payload.get("domain", ""))
-    config = RunConfig.from_dict(payload["config"])
-    settings = dataclasses.replace(config.sample, seed=None)
-    if domain is not None and settings.stop is None:
-        settings.stop = domain.stop
-    given = {k: v for k, v in overrides.items() if v is not None}
-    unknown = sorted(set(given) - {f.name for f in dataclasses.fields(SampleConfig)})
-    if unknown:
-        raise PlaygroundError(f"not a sampling setting: {', '.join(unknown)}")
-    if isinstance(given.get("prime"), str) and given["prime"].startswith("@"):
-        try:
-            given["prime"] = Path(given["prime"][1:]).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise PlaygroundError(f"cannot read prime file {given['prime'][1:]}: {err}") from None
-    settings = dataclasses.replace(settings, **given)
-    validate_sample(settings)
-    if settings.seed is None:
-        settings.seed = secrets.randbelow(2**31)
-    vocab = Vocab.from_dict(payload["vocab"])
-    model = CharRNN(config.model, len(vocab))
-    model.load_state_dict(payload["model"])
-    return Sampler(model.eval(), vocab, settings, domain)
-
-
-def sweep(checkpoint_path: Path, domain: Domain | None, temperatures: list[float], n: int, length: int | None,
-          seed: int, strict: bool = False) -> Iterator[dict[str, Any]]:
-    """For each temperature, ``n`` samples from the same seed, judged: one row of rates each.
-    ``domain`` defaults to the checkpoint's own (see load_sampler)."""
-    from playground.scoring import check_scorer, judge
-
-    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain)
-    check_scorer(sampler.domain, strict)
-    for temperature in temperatures:
-        sampler.settings.temperature = temperature
-        judgement = judge(sampler.domain, sampler.texts(), strict)
-        yield {"temperature": temperature, **judgement.rates.to_dict()}
+        options["tracker"] = plugins.host()
+    if resume is not None:
+        if config_file is not None:
+            raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
+        run = Run.resume(resume, domain, overrides, **options)
+    else:
+        run = Run.create(domain, overrides, run_dir, config_file, **options)
+    return run.events()

@@ -1,21 +1,19 @@
-"""Live validity during training: the engine draws a batch of samples every ``score_every``
-steps with a weights-only snapshot beside it; here the batch is post-processed and scored in
-the background, its verdicts come back as events, and the snapshot with the highest valid
-rate so far becomes ``checkpoints/best-valid.pt`` (the others are deleted).
+"""Live validity during training: the engine draws a batch of (post-processed) samples every
+``score_every`` steps with a weights-only ``scored`` snapshot beside it; here the batch is
+scored in the background, its verdicts come back as events, and the snapshot with the
+highest valid rate so far becomes the run's ``best-valid`` checkpoint (the others go).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from playground import jsonl
 from playground.domains import Domain
 from playground.events import CheckpointSaved, Event, SampleScored, SamplesDrawn, ScoringFailed, ValidityMeasured
+from playground.run_folder import RunFolder
 from playground.scoring import BackgroundScorer, Rates, Scored
-
-BEST = "best-valid.pt"
 
 
 def best_valid_rate(metrics: Path) -> float:
@@ -31,16 +29,14 @@ def validity_event(step: int, rates: Rates) -> ValidityMeasured:
 
 
 class LiveValidity:
-    def __init__(self, domain: Domain, checkpoints: Path, best_rate: float = 0.0):
-        self.domain, self.checkpoints, self.best_rate = domain, Path(checkpoints), best_rate
+    def __init__(self, domain: Domain, folder: RunFolder, best_rate: float = 0.0):
+        self.domain, self.folder, self.best_rate = domain, folder, best_rate
         self.scorer = BackgroundScorer(domain)
-        self.snapshots: dict[int, Path] = {}
-        for stale in self.checkpoints.glob("scored-*.pt"):  # left by a run that was killed
-            stale.unlink()
+        self.waiting: set[int] = set()  # steps whose snapshot awaits its verdict
 
     def drawn(self, event: SamplesDrawn) -> None:
-        self.snapshots[event.step] = Path(event.checkpoint)
-        self.scorer.submit(event.step, [self.domain.finish(text) for text in event.texts])
+        self.waiting.add(event.step)
+        self.scorer.submit(event.step, list(event.texts))
 
     def verdicts(self, wait: bool = False) -> Iterator[Event]:
         """Events for the batches scored so far (with ``wait``, for all of them)."""
@@ -48,9 +44,9 @@ class LiveValidity:
             yield from self._events(batch)
 
     def _events(self, batch: Scored) -> Iterator[Event]:
-        snapshot = self.snapshots.pop(batch.step)
+        self.waiting.discard(batch.step)
         if batch.error:
-            snapshot.unlink(missing_ok=True)
+            self.folder.discard(batch.step)
             yield ScoringFailed(batch.step, batch.error)
             return
         judgement = batch.judgement
@@ -60,14 +56,13 @@ class LiveValidity:
         rate = judgement.rates.valid.value or 0.0
         if rate > 0 and rate >= self.best_rate:  # ties go to the later, better-trained model
             self.best_rate = rate
-            os.replace(snapshot, self.checkpoints / BEST)
-            yield CheckpointSaved(batch.step, str(self.checkpoints / BEST))
+            yield CheckpointSaved(batch.step, str(self.folder.promote(batch.step)), "best-valid")
         else:
-            snapshot.unlink(missing_ok=True)
+            self.folder.discard(batch.step)
 
     def close(self) -> None:
         """Stop scoring; drop the snapshots of batches that never got a verdict."""
         self.scorer.close()
-        for snapshot in self.snapshots.values():
-            snapshot.unlink(missing_ok=True)
-        self.snapshots.clear()
+        for step in self.waiting:
+            self.folder.discard(step)
+        self.waiting.clear()

@@ -8,7 +8,8 @@ from playground.engine import checkpoint
 from playground.engine.model import CharRNN
 from playground.engine.config import ModelConfig
 from playground.errors import PlaygroundError
-from playground.run import load_sampler, run_training
+from playground.run import run_training
+from playground.sampling import load_sampler
 
 
 @pytest.fixture

@@ -33,9 +33,14 @@ def test_a_budget_key_replaces_the_budget_below_it():
     assert resolve({"lr": 0.1}, domain_defaults={"max_time": 9}).train.max_time == 9
 
 
-def test_seed_is_shared_by_training_and_sampling():
+def test_seed_is_the_runs_seed_only():
     config = resolve({"seed": 7})
-    assert config.train.seed == 7 and config.sample.seed == 7
+    assert config.train.seed == 7 and config.sample.seed is None  # the sample seed is `playground sample`'s
+
+
+def test_a_setting_belongs_to_one_section():
+    config = resolve({"seed": 1337, "temperature": 0.5})
+    assert config == resolve({"temperature": 0.5})  # the default value, given, changes nothing
 
 
 def test_round_trip_through_dict():

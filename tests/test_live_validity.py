@@ -10,7 +10,8 @@ from playground.domains import Score
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, RunFinished, SampleScored, SamplesDrawn, ScoringFailed,
                                StepCompleted, ValidityMeasured)
-from playground.run import load_sampler, run_training
+from playground.run import run_training
+from playground.sampling import load_sampler
 
 
 def ends_with_period(samples):

@@ -8,7 +8,8 @@ from playground.engine.config import ModelConfig
 from playground.engine.data import UNK_TEXT, Vocab
 from playground.engine.model import CharRNN
 from playground.neurons import FEATURES, Trace, passage, rank_units, trace
-from playground.run import load_sampler, run_training
+from playground.run import run_training
+from playground.sampling import load_sampler
 
 CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled"]
 VOCAB = Vocab(list('abc ()[]{}"\n'))

@@ -7,7 +7,8 @@ from rich.console import Console
 
 from engine_support import TINY, tiny_domain
 from playground.console import render_samples, render_training
-from playground.run import load_sampler, run_training
+from playground.run import run_training
+from playground.sampling import load_sampler
 
 
 def test_training_as_text_and_as_json_lines(tmp_path, capsys):

@@ -13,7 +13,8 @@ from playground.engine import checkpoint
 from playground.errors import PlaygroundError
 from playground.events import CheckpointSaved, EvalCompleted, RunFinished, RunStarted, SampleGenerated, StepCompleted
 from playground.engine.sample import sample
-from playground.run import load_sampler, run_training
+from playground.run import run_training
+from playground.sampling import load_sampler
 
 
 def losses(events):
@@ -161,13 +162,13 @@ def test_max_time_budget(tmp_path):
     assert lrs[-1] < max(lrs)  # the cosine follows the clock
 
 
-def test_samples_are_postprocessed_and_events_tracked(tmp_path, monkeypatch):
-    from playground import plugins
+def test_samples_are_postprocessed_and_events_tracked(tmp_path):
+    import types
 
     seen = []
-    monkeypatch.setattr(plugins, "track_event", seen.append)
+    tracker = types.SimpleNamespace(track_event=seen.append)  # what a plugin host offers the run
     domain = tiny_domain(tmp_path, postprocess=(lambda s: "<" + s + ">",))
-    events = list(run_training(domain, {**TINY, "max_steps": 10, "n": 3}, tmp_path / "r"))
+    events = list(run_training(domain, {**TINY, "max_steps": 10, "n": 3}, tmp_path / "r", tracker=tracker))
     samples = [e for e in events if isinstance(e, SampleGenerated)]
     assert len(samples) == 3 and all(s.text.startswith("<") and s.text.endswith(">") for s in samples)
     assert seen == events

@@ -7,7 +7,8 @@ from engine_support import TINY, tiny_domain
 from playground.engine.config import SampleConfig
 from playground.engine.sample import filter_logits, generate, sample
 from playground.errors import PlaygroundError
-from playground.run import load_sampler, run_training
+from playground.run import run_training
+from playground.sampling import load_sampler
 
 
 @pytest.fixture(scope="module")

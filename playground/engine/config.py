@@ -1,14 +1,19 @@
 """Run configuration: three dataclasses and a resolver. No torch here (keeps the CLI fast).
 
-Every field has a flat name (``hidden``, ``lr``, ``temperature``), so domain defaults, a TOML
-file and command-line flags all speak the same keys. ``seed`` is shared by training and
-sampling. Precedence: flags > config file > domain defaults > the defaults below.
+Each setting is declared once, below, with its default and help; the CLI's options and the
+TUI's settings panel are made from these declarations (playground.options). Every run setting
+has a flat name (``hidden``, ``lr``, ``temperature``) that belongs to one section, so domain
+defaults, a TOML file and command-line flags all speak the same keys. ``seed`` is the run's
+seed (weights, dropout and the samples drawn during training, from ``seed + step``); the
+sample section's own ``seed`` is a setting of ``playground sample`` only.
+Precedence: flags > config file > domain defaults > the defaults below.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,48 +30,61 @@ CELLS = ("lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled")
 DEVICES = ("auto", "cpu", "cuda")
 
 
+def setting(default: Any, help: str, *, flag: str | None = None, panel: str | None = None,
+            run: bool = True) -> Any:
+    """Declare a setting once: its default and help, the ``--flag`` spelling when it is not
+    the field's name, its label in the TUI's settings panel, and ``run=False`` for a setting
+    that only the ``sample`` command takes (not part of a run's flat keys)."""
+    return field(default=default, metadata={"help": help, "flag": flag, "panel": panel, "run": run})
+
+
 @dataclass
 class ModelConfig:
-    cell: str = "lstm"  # lstm | gru | rnn | lstm-peephole | lstm-coupled
-    layers: int = 2  # stacked recurrent layers
-    hidden: int = 256  # hidden units per layer
-    embed: int = 64  # character embedding size
-    dropout: float = 0.0  # on the embedding, between layers and before the output layer
+    cell: str = setting("lstm", f"Recurrent cell: {', '.join(CELLS[:-1])} or {CELLS[-1]}.", panel="cell")
+    layers: int = setting(2, "Stacked recurrent layers.", panel="layers")
+    hidden: int = setting(256, "Hidden units per layer.", panel="hidden")
+    embed: int = setting(64, "Character embedding size.")
+    dropout: float = setting(0.0, "Dropout on the embedding, between layers and before the output, in [0, 1).")
 
 
 @dataclass
 class TrainConfig:
-    seq_len: int = 128  # characters per truncated-BPTT window
-    batch_size: int = 32  # parallel contiguous streams
-    lr: float = 3e-3  # peak learning rate (AdamW)
-    min_lr: float = 3e-4  # the cosine decays to this
-    weight_decay: float = 0.1  # AdamW decoupled weight decay on matrices
-    grad_clip: float = 1.0  # max global grad norm; 0 disables clipping
-    warmup: int = 100  # linear warmup steps
-    max_steps: int | None = 2000  # stop after this many steps (None: only max_time)
-    max_time: float | None = None  # wall-clock budget in seconds; the LR schedule follows it
-    eval_every: int = 250  # steps between full-validation evals (and at the end)
-    checkpoint_every: int | None = None  # steps between checkpoints; None: at every eval
-    sample_every: int | None = None  # steps between samples; None: at every eval, 0: never
-    score_every: int | None = None  # steps between validity checks; None: every eval if the domain scores; 0: never
-    score_samples: int = 32  # samples drawn (as one batch) for each validity measurement
-    device: str = "auto"  # auto | cpu | cuda
-    compile: bool = False  # torch.compile the training step (worth it on a GPU; slow to start)
-    seed: int = 1337  # seeds weights, dropout and (unless given) sampling
-    max_vocab: int = 256  # vocabulary cap, counting <unk>; the rarest characters map to <unk>
+    seq_len: int = setting(128, "Characters per truncated-BPTT window.", panel="seq-len")
+    batch_size: int = setting(32, "Parallel contiguous streams per batch.", panel="batch")
+    lr: float = setting(3e-3, "Peak learning rate (AdamW).", panel="lr")
+    min_lr: float = setting(3e-4, "The learning rate the cosine decays to.")
+    weight_decay: float = setting(0.1, "AdamW weight decay (on matrices and the embedding).")
+    grad_clip: float = setting(1.0, "Max gradient norm; 0 turns clipping off.")
+    warmup: int = setting(100, "Linear warmup steps before the cosine decay.")
+    max_steps: int | None = setting(2000, "Stop after this many steps.", panel="max-steps")
+    max_time: float | None = setting(None, "Wall-clock budget in seconds; the learning-rate schedule follows it.",
+                                     panel="max-time")
+    eval_every: int = setting(250, "Steps between full-validation evals (and at the end).")
+    checkpoint_every: int | None = setting(None, "Steps between checkpoints [default: at every eval].")
+    sample_every: int | None = setting(None, "Steps between printed samples; 0 never [default: at every eval].")
+    score_every: int | None = setting(
+        None, "Steps between validity measurements; 0 never [default: at every eval, for a domain with a scorer].",
+        panel="score-every")
+    score_samples: int = setting(32, "Samples drawn (one batch) and scored at each validity measurement.")
+    device: str = setting("auto", f"{', '.join(DEVICES[:-1])} or {DEVICES[-1]}.")
+    compile: bool = setting(False, "torch.compile the training step (worth it on a GPU; slow to start).",
+                            flag="--compile/--no-compile")
+    seed: int = setting(1337, "Seeds the weights, dropout and the samples drawn during training: same seed, same run.")
+    max_vocab: int = setting(256, "Vocabulary cap, counting <unk>; rarer characters become <unk>.")
 
 
 @dataclass
 class SampleConfig:
-    n: int = 1  # samples, generated as one batch
-    length: int = 500  # max characters per sample (after the prime)
-    temperature: float = 1.0  # > 0; lower is more conservative
-    top_k: int | None = None  # keep only the k most likely characters
-    top_p: float | None = None  # nucleus sampling: keep the smallest set with this mass, in (0, 1]
-    prime: str = ""  # text the samples start with
-    seed: int | None = None  # same seed, same samples; None picks one
-    argmax: bool = False  # always take the most likely character
-    stop: str | None = None  # end a sample at this string; None: the domain's rule
+    n: int = setting(1, "Samples, generated as one batch.", flag="--n")
+    length: int = setting(500, "Max characters per sample (after the prime).")
+    temperature: float = setting(1.0, "Softmax temperature, > 0; lower is more conservative.", panel="temperature")
+    top_k: int | None = setting(None, "Keep only the k most likely characters.")
+    top_p: float | None = setting(None, "Nucleus sampling: the smallest set with this mass, in (0, 1].")
+    prime: str = setting("", "Text the samples start with, or @FILE to read it.")
+    seed: int | None = setting(None, "Same seed, same samples [default: random, printed with --json].", run=False)
+    argmax: bool = setting(False, "Always take the most likely character.", flag="--argmax")
+    stop: str | None = setting(
+        None, "End a sample at this text; escapes like \\n work [default: the domain's rule; names: a newline].")
 
 
 @dataclass
@@ -85,8 +103,36 @@ class RunConfig:
 
 SECTIONS = {"model": ModelConfig, "train": TrainConfig, "sample": SampleConfig}
 BUDGET = ("max_steps", "max_time")
-KEYS = {f.name for cls in SECTIONS.values() for f in dataclasses.fields(cls)}
-DEFAULTS = {f.name: f.default for cls in reversed(SECTIONS.values()) for f in dataclasses.fields(cls)}  # train's seed wins
+# flat key -> (section, field), for the settings a run takes
+RUN_FIELDS = {f.name: (section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)
+              if f.metadata["run"]}
+KEYS = set(RUN_FIELDS)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting, as front ends see it."""
+
+    name: str
+    section: str
+    type: type  # int, float, str or bool (the value type, None aside)
+    default: Any
+    help: str
+    flag: str  # e.g. "--seq-len"
+    panel: str | None  # its label in the TUI's settings panel, if it has one
+
+
+def declared(*sections: str) -> list[Setting]:
+    """The settings of ``sections``, in declaration order."""
+    found = []
+    for section in sections:
+        hints = typing.get_type_hints(SECTIONS[section])
+        for f in dataclasses.fields(SECTIONS[section]):
+            kind = next(t for t in typing.get_args(hints[f.name]) or (hints[f.name],) if t is not type(None))
+            meta = f.metadata
+            flag = meta["flag"] or "--" + f.name.replace("_", "-")
+            found.append(Setting(f.name, section, kind, f.default, meta["help"], flag, meta["panel"]))
+    return found
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -110,12 +156,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def resolve(flags: Mapping[str, Any] | None = None, config_file: Path | None = None,
-            domain_defaults: Mapping[str, Any] | None = None) -> RunConfig:
+            domain_defaults: Mapping[str, Any] | None = None, scorer: bool = False) -> RunConfig:
     """Merge the layers (flags > file > domain defaults > built-in defaults) and validate the result.
 
     Flags whose value is None are treated as not given. ``max_steps`` and ``max_time`` form
     the budget: a layer that sets either replaces the budget of the layers below it, so
     ``--max-time 600`` alone means a time budget even when a domain default sets max_steps.
+    ``score_every`` left unset means every eval when the domain has a ``scorer``, else never.
     """
     layers = [dict(domain_defaults or {})]
     if config_file is not None:
@@ -126,6 +173,11 @@ def resolve(flags: Mapping[str, Any] | None = None, config_file: Path | None = N
         if any(key in layer for key in BUDGET):
             config.train.max_steps = config.train.max_time = None
         apply(config, layer)
+    t = config.train
+    if t.score_every is None:
+        t.score_every = t.eval_every if scorer else 0
+    _check(scorer or not t.score_every, f"this domain has no validity scorer to run every {t.score_every} steps "
+                                        "(use --score-every 0)")
     validate(config)
     return config
 
@@ -135,14 +187,12 @@ def copy_config(config: RunConfig) -> RunConfig:
 
 
 def apply(config: RunConfig, values: Mapping[str, Any]) -> None:
-    """Set flat keys on every section that has them."""
+    """Set flat keys, each on its own section."""
     unknown = sorted(set(values) - KEYS)
     if unknown:
         raise PlaygroundError(f"unknown setting(s): {', '.join(unknown)}")
-    for section in (config.model, config.train, config.sample):
-        for f in dataclasses.fields(section):
-            if f.name in values:
-                setattr(section, f.name, values[f.name])
+    for key, value in values.items():
+        setattr(getattr(config, RUN_FIELDS[key][0]), key, value)
 
 
 def _check(ok: bool, message: str) -> None:

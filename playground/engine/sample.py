@@ -8,7 +8,7 @@ with oneDNN off, the fastest way found to step at small batch on CPU (bench/samp
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -99,19 +99,22 @@ def _generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Ite
         yield [text[e:] for text, e in zip(texts, emitted)]
 
 
-def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: int = 0) -> Iterator[Event]:
-    """One sample (of ``cfg``, n=1) as events: a SampleStreamed per piece, then the whole text
-    as an on-demand SampleGenerated."""
+def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: int = 0,
+             finish: Callable[[str], str] = str) -> Iterator[Event]:
+    """One sample (of ``cfg``, n=1) as events: a SampleStreamed per piece as it is generated,
+    then the whole text, post-processed by ``finish``, as an on-demand SampleGenerated."""
     text = ""
     for pieces in generate(model, vocab, dataclasses.replace(cfg, n=1), seed):
         text += pieces[0]
         yield SampleStreamed(step, pieces[0])
-    yield SampleGenerated(step, text, cfg.temperature, on_demand=True)
+    yield SampleGenerated(step, finish(text), cfg.temperature, on_demand=True)
 
 
-def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> list[str]:
-    """The ``cfg.n`` finished samples, prime included."""
+def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int,
+           finish: Callable[[str], str] = str) -> list[str]:
+    """The ``cfg.n`` finished samples, prime included, each post-processed by ``finish``
+    (the one place where a domain's post-processing is applied)."""
     texts = [""] * cfg.n
     for pieces in generate(model, vocab, cfg, seed):
         texts = [t + p for t, p in zip(texts, pieces)]
-    return texts
+    return [finish(text) for text in texts]

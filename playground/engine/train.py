@@ -5,9 +5,9 @@ max_time is set), gradient clipping, stateful truncated BPTT over parallel strea
 validation evals with carried state, checkpoints that resume bit-exactly on CPU. Under
 torchrun, DDP over disjoint shares of the batch's streams (see engine.distributed).
 
-Stopping: closing the generator, Ctrl-C (SIGINT, caught in the main thread), throwing
-KeyboardInterrupt into it or ``Steering.stop`` all end training at a step boundary with a
-checkpoint saved.
+Stopping: Ctrl-C (SIGINT, caught in the main thread), ``Steering.stop`` and a KeyboardInterrupt
+thrown into the generator all request one ``Stop``, which ends training at a step boundary
+with a checkpoint saved; closing the generator saves one too.
 """
 
 from __future__ import annotations
@@ -20,18 +20,17 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from playground.engine import checkpoint
 from playground.engine.allocator import keep_freed_memory
 from playground.engine.config import RunConfig, TrainConfig
 from playground.engine.distributed import World, gathered, join, total
-from playground.engine.data import Dataset, StreamBatches, check_fits, eval_windows
+from playground.engine.data import Dataset, StreamBatches, eval_windows
 from playground.engine.model import CharRNN, n_params
 from playground.engine.sample import sample, streamed
 from playground.engine.steering import Steering
@@ -148,170 +147,230 @@ def set_rng_states(states: dict) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
+class Stop:
+    """The one way a run stops early: Ctrl-C, a front end's stop, or a KeyboardInterrupt
+    thrown in all request it here, and the loop ends at its next step boundary."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        self.reason = self.reason or reason
+
+
 @contextlib.contextmanager
-def sigint_flag():
-    """While active (main thread only), Ctrl-C sets ``flag["set"]`` instead of raising."""
-    flag = {"set": False}
+def sigint_stops(stop: Stop):
+    """While active (main thread only), Ctrl-C requests a stop instead of raising."""
     if threading.current_thread() is not threading.main_thread():
-        yield flag
+        yield
         return
-
-    def handler(signum, frame):
-        flag["set"] = True
-
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.request("interrupted"))
     try:
-        yield flag
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
 
 
-def train(config: RunConfig, dataset: Dataset, checkpoint_dir: Path, *, domain: str = "text",
-          run_dir: str = "", resume: dict | None = None, steering: Steering | None = None) -> Iterator[Event]:
-    """Train, yielding events; ``resume`` is a loaded checkpoint of this same run, ``steering``
-    lets a front end pause, stop, sample now and change the temperature."""
+@dataclasses.dataclass
+class TrainState:
+    """What the loop changes as it goes; a checkpoint carries all of it, to resume exactly."""
+
+    model: CharRNN
+    optimizer: torch.optim.Optimizer
+    batches: StreamBatches
+    carried: Any  # the hidden state of this rank's streams
+    step: int = 0
+    elapsed: float = 0.0
+    best_val: float = math.inf
+    loss_sum: float = 0.0  # training loss since the last eval
+    loss_count: int = 0
+
+    def restore(self, saved: dict, device: torch.device, rows: slice) -> None:
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.step, self.elapsed, self.best_val = saved["step"], saved["elapsed"], saved["best_val"]
+        self.loss_sum, self.loss_count = saved["loss_sum"], saved["loss_count"]
+        self.batches.cursor = saved["cursor"]
+        self.carried = state_from_list(saved["stream_state"], device, rows)
+        set_rng_states(saved["rng"])
+
+    def resumable(self, world: World) -> dict:
+        """The rest of a checkpoint to resume from (every rank takes part: the state is gathered)."""
+        return {"optimizer": self.optimizer.state_dict(), "elapsed": self.elapsed, "best_val": self.best_val,
+                "loss_sum": self.loss_sum, "loss_count": self.loss_count, "cursor": self.batches.cursor,
+                "stream_state": state_list(self.carried, world), "rng": rng_states()}
+
+
+Saver = Callable[[str, int, dict], str]  # (kind, step, payload) -> the path it was saved to
+
+
+def train(config: RunConfig, dataset: Dataset, save: Saver, *, domain: str = "text", run_dir: str = "",
+          resume: dict | None = None, steering: Steering | None = None, finish: Callable[[str], str] = str,
+          world: World | None = None, stop: Stop | None = None) -> Iterator[Event]:
+    """Train, yielding events; ``save`` writes a checkpoint of a kind (see run_folder),
+    ``resume`` is a loaded checkpoint of this same run, ``steering`` lets a front end pause,
+    stop, sample now and change the temperature, ``finish`` post-processes samples; ``world``
+    is the process group already joined and ``stop`` a Stop the caller may request too."""
     t = config.train
     device = resolve_device(t.device)
-    world = join(device, t.batch_size)
-    rows = world.rows(t.batch_size)
+    world = world or join(device, t.batch_size)
     keep_freed_memory()
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    check_fits(dataset, t.batch_size, t.seq_len)
-    batches = StreamBatches(dataset.train, t.batch_size, t.seq_len, rows=rows)
     torch.manual_seed(t.seed)
     random.seed(t.seed)
     model = CharRNN(config.model, len(dataset.vocab)).to(device)
-    # DDP averages the gradients over ranks; evals, samples and checkpoints use the model itself
-    stepper = DistributedDataParallel(model) if world.size > 1 else model
-    if t.compile:
-        stepper = torch.compile(stepper)
-    optimizer = make_optimizer(model, t)
-    local_batch = rows.stop - rows.start
-    state = model.initial_state(local_batch, device)
-    step, elapsed, best_val, loss_sum, loss_count = 0, 0.0, math.inf, 0.0, 0
+    rows = world.rows(t.batch_size)
+    state = TrainState(model, make_optimizer(model, t), StreamBatches(dataset.train, t.batch_size, t.seq_len, rows=rows),
+                       model.initial_state(rows.stop - rows.start, device))
     if resume is not None:
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        step, elapsed, best_val = resume["step"], resume["elapsed"], resume["best_val"]
-        loss_sum, loss_count = resume["loss_sum"], resume["loss_count"]
-        batches.cursor = resume["cursor"]
-        state = state_from_list(resume["stream_state"], device, rows)
-        set_rng_states(resume["rng"])
-    checkpoint_every = t.checkpoint_every or t.eval_every
-    sample_every = t.eval_every if t.sample_every is None else t.sample_every
-    score_every = t.score_every or 0  # the run resolves None from the domain
-    last_saved = step
+        state.restore(resume, device, rows)
+    loop = Loop(config, dataset, save, world, device, domain, steering, finish, stop or Stop())
+    yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
+                     vocab_size=len(dataset.vocab), step=state.step,
+                     device=device.type + (f" x{world.size}" if world.size > 1 else ""))
+    yield from loop.run(state)
 
-    def save(name: str, weights_only: bool = False) -> CheckpointSaved:
-        """A checkpoint to resume from, or (``weights_only``) one only to sample from."""
-        path = Path(checkpoint_dir) / name
-        payload = {"model": model.state_dict(), "step": step, "vocab": dataset.vocab.to_dict(),
-                   "config": config.to_dict(), "domain": domain, "device": device.type}
-        if not weights_only:  # every rank takes part: the carried state is gathered
-            payload.update({
-                "optimizer": optimizer.state_dict(), "elapsed": elapsed, "best_val": best_val,
-                "loss_sum": loss_sum, "loss_count": loss_count, "cursor": batches.cursor,
-                "stream_state": state_list(state, world), "rng": rng_states()})
-        if world.main:
-            checkpoint.save(path, payload)
-        return CheckpointSaved(step, str(path))
 
-    def steer() -> Iterator[Event]:
-        """Honour the front end's requests; while paused, wait (the clock stops)."""
-        nonlocal started
+class Loop:
+    """The training loop, one method per concern, read top to bottom from ``run``."""
+
+    def __init__(self, config: RunConfig, dataset: Dataset, save: Saver, world: World, device: torch.device,
+                 domain: str, steering: Steering | None, finish: Callable[[str], str], stop: Stop):
+        self.config, self.t, self.dataset, self.saver = config, config.train, dataset, save
+        self.world, self.device, self.domain, self.steering, self.finish = world, device, domain, steering, finish
+        self.stop = stop
+        self.last_saved = 0
+
+    def run(self, state: TrainState) -> Iterator[Event]:
+        t = self.t
+        # DDP averages the gradients over ranks; evals, samples and checkpoints use the model itself
+        stepper = DistributedDataParallel(state.model) if self.world.size > 1 else state.model
+        stepper = torch.compile(stepper) if t.compile else stepper
+        self.last_saved, started = state.step, time.perf_counter() - state.elapsed
+        state.model.train()
+        reason = stop_reason(t, state.step, state.elapsed)
+        with sigint_stops(self.stop):
+            try:
+                while reason is None:
+                    started += yield from self.steer(state)
+                    if self.stop.reason:
+                        break
+                    yield self.train_step(state, stepper, started)
+                    if self.stop.reason:  # asked while the step ran, or at its event
+                        break
+                    done = stop_reason(t, state.step, state.elapsed)
+                    yield from self.evaluate(state, done)
+                    if self.stop.reason == "interrupted":  # during the eval
+                        break
+                    yield from self.sample(state, done)
+                    yield from self.checkpoint(state, done)
+                    reason = done
+            except KeyboardInterrupt:  # thrown in by a consumer at a yield: a step boundary
+                self.stop.request("interrupted")
+            except GeneratorExit:  # closed: save what it has, quietly
+                if state.step > self.last_saved:
+                    self.save("last", state)
+                raise
+        if state.step > self.last_saved:
+            yield self.save("last", state)
+        yield RunFinished(state.step, reason or self.stop.reason)
+
+    def steer(self, state: TrainState) -> Generator[Event, None, float]:
+        """Honour the front end's requests; while paused, wait. Returns the seconds waited
+        (the run's clock stops while it is paused)."""
+        steering = self.steering
+        if steering is None:
+            return 0.0
         waited_from = time.perf_counter()
         while True:
             if steering.temperature is not None:
-                config.sample.temperature = steering.temperature
+                self.config.sample.temperature = steering.temperature
             if steering.sample_now.is_set():
                 steering.sample_now.clear()
                 # its own seed: the run's random streams are untouched, so it still resumes exactly
-                yield from streamed(model, dataset.vocab, config.sample, secrets.randbelow(2**31), step)
-            if not steering.paused.is_set() or steering.stop.is_set() or interrupted["set"]:
-                break
+                yield from streamed(state.model, self.dataset.vocab, self.config.sample, secrets.randbelow(2**31),
+                                    state.step, self.finish)
+            if steering.stop.is_set():
+                self.stop.request("stopped")
+            if not steering.paused.is_set() or self.stop.reason:
+                return time.perf_counter() - waited_from
             time.sleep(0.05)
-        started += time.perf_counter() - waited_from
 
-    yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
-                     vocab_size=len(dataset.vocab), step=step,
-                     device=device.type + (f" x{world.size}" if world.size > 1 else ""))
-    model.train()
-    started = time.perf_counter() - elapsed
-    reason = stop_reason(t, step, elapsed)
-    with sigint_flag() as interrupted:
-        try:
-            while reason is None:
-                if steering is not None:
-                    yield from steer()
-                    if steering.stop.is_set():
-                        reason = "stopped"
-                        break
-                if interrupted["set"]:
-                    reason = "interrupted"
-                    break
-                tick = time.perf_counter()
-                lr = lr_at(t, step, elapsed)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                x, y, reset = batches.next()
-                if reset:
-                    state = model.initial_state(local_batch, device)
-                with autocast(device):
-                    _, loss, state = stepper(to_device(x, device), state, to_device(y, device))
-                state = detach(state)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if t.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
-                optimizer.step()
-                step += 1
-                now = time.perf_counter()
-                elapsed = now - started
-                loss_value = loss.item()
-                if world.size > 1:  # the global batch's loss; rank 0's clock and Ctrl-C decide for all
-                    votes = total(torch.tensor([loss_value, elapsed * world.main, float(interrupted["set"])],
-                                               dtype=torch.float64), world).tolist()
-                    loss_value, elapsed, interrupted["set"] = votes[0] / world.size, votes[1], votes[2] > 0
-                loss_sum, loss_count = loss_sum + loss_value, loss_count + 1
-                done = stop_reason(t, step, elapsed)
-                yield StepCompleted(step, loss_value, lr, t.batch_size * t.seq_len / (now - tick), elapsed)
+    def train_step(self, state: TrainState, stepper, started: float) -> StepCompleted:
+        t, device, world = self.t, self.device, self.world
+        tick = time.perf_counter()
+        lr = lr_at(t, state.step, state.elapsed)
+        for group in state.optimizer.param_groups:
+            group["lr"] = lr
+        x, y, reset = state.batches.next()
+        if reset:
+            state.carried = state.model.initial_state(len(x), device)
+        with autocast(device):
+            _, loss, carried = stepper(to_device(x, device), state.carried, to_device(y, device))
+        state.carried = detach(carried)
+        state.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if t.grad_clip:
+            torch.nn.utils.clip_grad_norm_(state.model.parameters(), t.grad_clip)
+        state.optimizer.step()
+        state.step += 1
+        now = time.perf_counter()
+        state.elapsed, loss_value = now - started, loss.item()
+        if world.size > 1:  # the global batch's loss; rank 0's clock and Ctrl-C decide for all
+            interrupted = float(self.stop.reason == "interrupted")
+            votes = total(torch.tensor([loss_value, state.elapsed * world.main, interrupted], dtype=torch.float64),
+                          world).tolist()
+            loss_value, state.elapsed = votes[0] / world.size, votes[1]
+            if votes[2] > 0:
+                self.stop.request("interrupted")
+        state.loss_sum, state.loss_count = state.loss_sum + loss_value, state.loss_count + 1
+        return StepCompleted(state.step, loss_value, lr, t.batch_size * t.seq_len / (now - tick), state.elapsed)
 
-                if step % t.eval_every == 0 or done:
-                    stopping = (lambda: interrupted["set"]) if world.size == 1 else (lambda: False)
-                    val = evaluate(model, dataset.val, t.batch_size, t.seq_len, device, stopping, world)
-                    if interrupted["set"]:
-                        reason = "interrupted"
-                        break
-                    is_best = val < best_val
-                    best_val = min(best_val, val)
-                    train_loss = loss_sum / loss_count
-                    loss_sum, loss_count = 0.0, 0
-                    saved = save("best.pt") if is_best else None
-                    yield EvalCompleted(step, train_loss, val, is_best)
-                    if saved:
-                        yield saved
-                settings = config.sample
-                seed = settings.seed if settings.seed is not None else t.seed + step
-                if world.main and sample_every and (step % sample_every == 0 or done):
-                    for text in sample(model, dataset.vocab, settings, seed=seed):
-                        yield SampleGenerated(step, text, settings.temperature)
-                if world.main and score_every and (step % score_every == 0 or done):
-                    batch = dataclasses.replace(settings, n=t.score_samples)
-                    texts = sample(model, dataset.vocab, batch, seed=seed)
-                    snapshot = save(f"scored-{step}.pt", weights_only=True)
-                    yield SamplesDrawn(step, texts, settings.temperature, snapshot.path)
-                if step % checkpoint_every == 0 or done:
-                    last_saved = step
-                    yield save("last.pt")
-                reason = done
-        except KeyboardInterrupt:  # thrown in by a consumer at a yield: a step boundary
-            reason = "interrupted"
-        except GeneratorExit:
-            if step > last_saved:
-                save("last.pt")
-            raise
-    if step > last_saved:
-        yield save("last.pt")
-    yield RunFinished(step, reason)
+    def evaluate(self, state: TrainState, done: str | None) -> Iterator[Event]:
+        t = self.t
+        if state.step % t.eval_every and not done:
+            return
+        stopping = (lambda: self.stop.reason == "interrupted") if self.world.size == 1 else (lambda: False)
+        val = evaluate(state.model, self.dataset.val, t.batch_size, t.seq_len, self.device, stopping, self.world)
+        if self.stop.reason == "interrupted":
+            return
+        is_best = val < state.best_val
+        state.best_val = min(state.best_val, val)
+        train_loss = state.loss_sum / state.loss_count
+        state.loss_sum, state.loss_count = 0.0, 0
+        saved = self.save("best", state) if is_best else None
+        yield EvalCompleted(state.step, train_loss, val, is_best)
+        if saved:
+            yield saved
+
+    def sample(self, state: TrainState, done: str | None) -> Iterator[Event]:
+        """The printed samples, and the batch drawn for a validity measurement (only rank 0 samples)."""
+        t, settings, step = self.t, self.config.sample, state.step
+        sample_every = t.eval_every if t.sample_every is None else t.sample_every
+        seed = t.seed + step  # the run's seed decides its samples too
+        if not self.world.main:
+            return
+        if sample_every and (step % sample_every == 0 or done):
+            for text in sample(state.model, self.dataset.vocab, settings, seed, self.finish):
+                yield SampleGenerated(step, text, settings.temperature)
+        if t.score_every and (step % t.score_every == 0 or done):
+            texts = sample(state.model, self.dataset.vocab, dataclasses.replace(settings, n=t.score_samples), seed,
+                           self.finish)
+            snapshot = self.save("scored", state, resumable=False)
+            yield SamplesDrawn(step, texts, settings.temperature, snapshot.path)
+
+    def checkpoint(self, state: TrainState, done: str | None) -> Iterator[Event]:
+        if state.step % (self.t.checkpoint_every or self.t.eval_every) == 0 or done:
+            yield self.save("last", state)
+
+    def save(self, kind: str, state: TrainState, resumable: bool = True) -> CheckpointSaved:
+        """A checkpoint to resume from, or (not ``resumable``) one only to sample from."""
+        payload = {"model": state.model.state_dict(), "step": state.step, "vocab": self.dataset.vocab.to_dict(),
+                   "config": self.config.to_dict(), "domain": self.domain, "device": self.device.type}
+        if resumable:
+            payload.update(state.resumable(self.world))
+        if kind == "last":
+            self.last_saved = state.step
+        return CheckpointSaved(state.step, self.saver(kind, state.step, payload), kind)

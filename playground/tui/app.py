@@ -162,10 +162,10 @@ class PlaygroundApp(App):
         domain = self.domains.get(message.option.id)
         if domain is None or self.training:
             return
-        from playground.engine.config import resolve
+        from playground.run import run_settings
 
         try:
-            config = resolve(self.flags, None, domain.defaults)
+            config = run_settings(domain, self.flags)
         except PlaygroundError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -249,7 +249,7 @@ class PlaygroundApp(App):
             self.now_text = event.text
             self.query_one(NowPanel).update(Text(event.text[-600:] or "(empty sample)"))
             self.judge_in_background(self.run_domain, event.step, event.text)
-        elif isinstance(event, CheckpointSaved) and event.path.endswith(("last.pt", "best.pt")):
+        elif isinstance(event, CheckpointSaved) and event.checkpoint_kind in ("last", "best"):
             self.checkpoint = Path(event.path)
         elif isinstance(event, RunFinished):
             self.notify(f"finished at step {event.step}: {event.reason}; checkpoint {self.checkpoint}")
@@ -314,7 +314,7 @@ class PlaygroundApp(App):
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
     def sample_in_background(self, checkpoint: Path, temperature: float | None) -> None:
-        from playground.run import load_sampler
+        from playground.sampling import load_sampler
 
         try:
             sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature}, self.run_domain)
@@ -381,10 +381,11 @@ class PlaygroundApp(App):
 
     def open_checkpoint(self, path: Path) -> None:
         """Sample, score and explore an existing run or checkpoint, without training."""
-        from playground.run import find_checkpoint, run_domain
+        from playground.run import run_domain
+        from playground.run_folder import find_checkpoint
 
         try:
-            self.checkpoint = find_checkpoint(path, "best.pt", "last.pt")
+            self.checkpoint = find_checkpoint(path, "best", "last")
             self.run_domain = run_domain(path, self.domains, required=False)
         except PlaygroundError as exc:
             self.checkpoint = None

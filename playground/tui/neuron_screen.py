@@ -63,7 +63,7 @@ class NeuronScreen(Screen):
         from playground.corpora import corpus_text
         from playground.engine.data import train_size
         from playground.neurons import passage, trace
-        from playground.run import load_sampler
+        from playground.sampling import load_sampler
 
         try:
             sampler = load_sampler(self.checkpoint, {}, self.domain)

@@ -1,0 +1,110 @@
+"""Sampling from a trained checkpoint: its model, vocabulary and resolved sample settings,
+and the temperature sweep. Post-processing happens in engine.sample, given the domain's
+``finish``."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from playground.domains import Domain
+from playground.engine.config import RunConfig, SampleConfig, validate_sample
+from playground.errors import PlaygroundError
+from playground.events import Event
+from playground.run_folder import find_checkpoint
+
+MAX_PRIME_BYTES = 1 << 20  # a --prime @FILE larger than this is refused before it is read
+
+
+@dataclasses.dataclass
+class Sampler:
+    """A checkpoint loaded for sampling, with its resolved settings (the seed drawn if it was not given)."""
+
+    model: Any
+    vocab: Any
+    settings: SampleConfig
+    domain: Domain | None = None
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
+
+    @property
+    def finish(self):
+        return self.domain.finish if self.domain else str
+
+    def streamed(self) -> Iterator[Event]:
+        """One sample as events (see engine.sample.streamed), the last one finished."""
+        from playground.engine.sample import streamed
+
+        return streamed(self.model, self.vocab, self.settings, self.seed, finish=self.finish)
+
+    def texts(self) -> list[str]:
+        """All the samples at once, finished."""
+        from playground.engine.sample import sample
+
+        return sample(self.model, self.vocab, self.settings, self.seed, self.finish)
+
+
+def read_prime(value: str) -> str:
+    """``--prime`` as given, or the text of the file in ``@FILE`` (bounded)."""
+    if not value.startswith("@"):
+        return value
+    path = Path(value[1:])
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PRIME_BYTES + 1)
+        if len(data) > MAX_PRIME_BYTES:
+            raise PlaygroundError(f"prime file {path} is over the {MAX_PRIME_BYTES:,}-byte limit")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PlaygroundError(f"cannot read prime file {path}: {err}") from None
+
+
+def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None) -> Sampler:
+    """Load a checkpoint (or a run folder's best checkpoint) and resolve sample settings:
+    flags over the run's sample settings. ``prime`` may be ``@file``; a missing seed is drawn.
+    ``domain`` defaults to the run's domain if a plugin registers it (for post-processing)."""
+    from playground import plugins
+    from playground.engine import checkpoint
+    from playground.engine.data import Vocab
+    from playground.engine.model import CharRNN
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = sorted(set(given) - {f.name for f in dataclasses.fields(SampleConfig)})
+    if unknown:
+        raise PlaygroundError(f"not a sampling setting: {', '.join(unknown)}")
+    if isinstance(given.get("prime"), str):
+        given["prime"] = read_prime(given["prime"])
+    payload = checkpoint.load(find_checkpoint(checkpoint_path, "best", "last"))
+    if domain is None:
+        domain = plugins.host().domains.get(payload.get("domain", ""))
+    config = RunConfig.from_dict(payload["config"])
+    settings = dataclasses.replace(config.sample, seed=None)
+    if domain is not None and settings.stop is None:
+        settings.stop = domain.stop
+    settings = dataclasses.replace(settings, **given)
+    validate_sample(settings)
+    if settings.seed is None:
+        settings.seed = secrets.randbelow(2**31)
+    vocab = Vocab.from_dict(payload["vocab"])
+    model = CharRNN(config.model, len(vocab))
+    model.load_state_dict(payload["model"])
+    return Sampler(model.eval(), vocab, settings, domain)
+
+
+def sweep(checkpoint_path: Path, domain: Domain | None, temperatures: list[float], n: int, length: int | None,
+          seed: int, strict: bool = False) -> Iterator[dict[str, Any]]:
+    """For each temperature, ``n`` samples from the same seed, judged: one row of rates each.
+    ``domain`` defaults to the checkpoint's own (see load_sampler)."""
+    from playground.scoring import check_scorer, judge
+
+    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain)
+    check_scorer(sampler.domain, strict)
+    for temperature in temperatures:
+        sampler.settings.temperature = temperature
+        judgement = judge(sampler.domain, sampler.texts(), strict)
+        yield {"temperature": temperature, **judgement.rates.to_dict()}
