@@ -3,7 +3,7 @@
 import os
 import time
 
-from playground.sandbox import Limits, run_limited
+from playground.sandbox import Limits, jail_problem, run_limited
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 LIMITS = Limits(timeout=10, cpu=3, file_size=4096, memory=2**30)
@@ -43,3 +43,61 @@ def alive(pid: int) -> bool:
 def test_stdin_reaches_the_command_and_stderr_comes_back(tmp_path):
     outcome = run_limited(["sh", "-c", "cat >&2"], LIMITS, tmp_path, ENV, stdin=b"hello\n")
     assert outcome.returncode == 0 and outcome.stderr == "hello\n"
+
+
+def test_a_checker_that_the_wall_clock_stops_before_its_cpu_budget_was_starved(tmp_path):
+    outcome = run_limited(["sleep", "10"], Limits(0.5, 5, 4096, 2**30), tmp_path, ENV)
+    assert outcome.timed_out and outcome.starved
+
+
+def test_a_runaway_dies_at_its_cpu_limit_and_is_not_starved(tmp_path):
+    outcome = run_limited(["sh", "-c", "while :; do :; done"], Limits(60, 1, 4096, 2**30), tmp_path, ENV)
+    assert outcome.returncode == -9 and not outcome.starved  # ulimit -t: SIGKILL
+
+
+def test_cpu_of_finished_children_counts_towards_the_budget(tmp_path):
+    """Short-lived children, each far under the per-process limit, spend the group's budget."""
+    spin = "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"
+    cmd = ["sh", "-c", f"while :; do sh -c '{spin}'; done"]
+    outcome = run_limited(cmd, Limits(10, 1, 4096, 2**30), tmp_path, ENV)
+    assert outcome.timed_out and not outcome.starved
+
+
+def test_the_jail_holds_only_the_system_the_given_paths_and_the_folder(tmp_path):
+    assert jail_problem() is None, jail_problem()
+    (tmp_path / "mine").write_text("ok\n")
+    script = "{ ls /; cat mine; ls /etc; ls /dev; ls /tmp; cat /etc/passwd; ls /proc; env; } >&2"
+    outcome = run_limited(["sh", "-c", script], LIMITS, tmp_path, {**ENV, "A": "1"}, read_only=["/etc/texmf"])
+    lines = outcome.stderr.splitlines()
+    root = ["bin", "dev", "etc", "lib", "lib64", "sbin", "tmp", "usr"]
+    assert lines[: len(root) + 5] == [*root, "ok", "alternatives", "ld.so.cache", "texmf", "null"]
+    assert lines[len(root) + 5] == tmp_path.relative_to("/tmp").parts[0]  # only the way to the folder
+    assert "cat: /etc/passwd: No such file or directory" in lines
+    assert "ls: cannot access '/proc': No such file or directory" in lines
+    assert sorted(line for line in lines if "=" in line) == ["A=1", f"PATH={ENV['PATH']}", f"PWD={tmp_path}"]
+
+
+def test_a_jailed_command_killed_by_a_signal_reads_as_killed(tmp_path):
+    outcome = run_limited(["sh", "-c", "kill -9 $$"], LIMITS, tmp_path, ENV, read_only=[])
+    assert outcome.returncode == -9
+
+
+def test_timeout_kills_everything_in_the_jail(tmp_path):
+    outcome = run_limited(["sh", "-c", "sleep 61.25 & wait"], Limits(1, 5, 4096, 2**30), tmp_path, ENV,
+                          read_only=[])
+    assert outcome.timed_out and outcome.starved
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sleeping():
+        time.sleep(0.05)
+    assert not sleeping()
+
+
+def sleeping() -> bool:
+    """Whether the jailed `sleep 61.25` is still alive."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if open(f"/proc/{pid}/cmdline", "rb").read() == b"sleep\x0061.25\x00" and alive(int(pid)):
+                return True
+        except OSError:
+            pass
+    return False

@@ -9,7 +9,7 @@ import re
 TOKENS = re.compile(r"%[^\n]*|\\[{}%\\]|\\(begin|end)\s*\{([^{}\n]*)\}|([{}])")
 
 
-def _environments(text: str):
+def environments(text: str):
     """(start, "begin" | "end", name) for each \\begin and \\end outside comments."""
     for m in TOKENS.finditer(text):
         if m.group(1):
@@ -27,7 +27,7 @@ def complete(text: str) -> str:
         if blank:
             text = text[: blank[-1] + 1]
     stack: list[tuple[int, str]] = []
-    for start, kind, name in _environments(text):
+    for start, kind, name in environments(text):
         if kind == "begin":
             stack.append((start, name))
         elif stack and stack[-1][1] == name:

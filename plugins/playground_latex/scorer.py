@@ -1,9 +1,21 @@
-"""Score LaTeX samples by compiling them with the real pdflatex, sandboxed.
+"""Score LaTeX samples by compiling them with the real pdflatex, jailed.
 
 A sample without ``\\documentclass`` is wrapped in PREAMBLE (enough of the Stacks project's
-preamble for chapter bodies to compile). Each sample compiles in a fresh temporary folder,
-with file access limited to that folder (``openin_any=p``, ``openout_any=p``), no shell
-escape, a wall-clock timeout, rlimits and its own process group, killed on timeout.
+preamble for chapter bodies to compile); one with it compiles as it is, under the same guard.
+Each sample compiles in a fresh temporary folder, in a bubblewrap jail (``playground.sandbox``)
+that holds only TeX's trees, the system's programs and libraries, read-only, and that folder:
+pdfTeX's file primitives that ignore ``openin_any`` (``\\pdfobj file``, ``\\pdfximage``,
+``\\pdfmapfile``, ...) find nothing else to read. Redefining those primitives would not do:
+LaTeX keeps copies (``\\tex_pdfobj:D``) and ``\\pdfprimitive`` brings them back. Inside, TeX's
+own guards stay on (``openin_any=p``, ``openout_any=p``, no shell escape), with CPU, file-size
+and memory limits. Where bubblewrap is missing or cannot start, pdflatex is not run at all:
+the structural check below stands in, and each verdict's detail says why.
+
+Verdicts: whitespace is "empty"; more than MAX_SAMPLE_CHARS characters is "too-large" (neither
+is compiled); a sample that uses its CPU_LIMIT_S seconds of CPU is "timeout"; one the wall clock
+(TIMEOUT_S) stops first was starved of CPU by a busy machine and is "undetermined", neither
+valid nor invalid. Anything but whitespace after ``\\end{document}`` is "text-after-end":
+pdflatex stops there, so it was never checked.
 
 Partial credit: an invalid sample scores k / (n + 1), where n is its number of lines and
 k the number of them before the line pdflatex stopped at, so it is always below 1.
@@ -16,15 +28,19 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from playground import Score
-from playground.sandbox import Limits, run_limited
+from playground.sandbox import Limits, Outcome, jail_problem, run_limited
+from playground_latex.postprocess import environments
 
-TIMEOUT_S = 5.0
+CPU_LIMIT_S = 5
+TIMEOUT_S = 12.0 * CPU_LIMIT_S
+MAX_SAMPLE_CHARS = 2**18
 FILE_SIZE_LIMIT = 20 * 2**20
 MEMORY_LIMIT = 2**30
 
@@ -158,11 +174,23 @@ def wrap(sample: str) -> tuple[str, int]:
     return head + sample + tail, head.count("\n")
 
 
-LIMITS = Limits(timeout=TIMEOUT_S, cpu=int(TIMEOUT_S) + 2, file_size=FILE_SIZE_LIMIT, memory=MEMORY_LIMIT)
+# The CPU limit judges runaways; the wall clock, 12 times as long, only stops a checker that
+# a busy machine starves (pdflatex runs at nice 10), which is then "undetermined", not invalid.
+LIMITS = Limits(timeout=TIMEOUT_S, cpu=CPU_LIMIT_S, file_size=FILE_SIZE_LIMIT, memory=MEMORY_LIMIT)
 
 
-def compile_latex(document: str, folder: Path) -> tuple[str, str]:
-    """Run pdflatex on ``document`` inside ``folder``: ("ok" | "error" | "timeout" | "killed", log)."""
+@functools.cache
+def tex_trees() -> tuple[str, ...]:
+    """The folders pdflatex reads (TeX's trees and configuration, its own programs), per kpsewhich."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent"}  # no per-user trees
+    found = subprocess.run(["kpsewhich", "-expand-path=$TEXMF:$TEXMFCNF:$TEXMFROOT"], env=env,
+                           capture_output=True, text=True, timeout=10)
+    binaries = os.path.dirname(os.path.realpath(shutil.which("pdflatex") or "/usr/bin/pdflatex"))
+    return tuple(dict.fromkeys([*filter(None, found.stdout.strip().split(":")), binaries]))
+
+
+def compile_latex(document: str, folder: Path) -> tuple[Outcome, str]:
+    """Run pdflatex on ``document``, jailed in ``folder``: how it ended, and its log."""
     (folder / "sample.tex").write_text(document, encoding="utf-8")
     for name in STUB_FILES:
         (folder / name).write_text("", encoding="utf-8")
@@ -176,15 +204,10 @@ def compile_latex(document: str, folder: Path) -> tuple[str, str]:
         "LC_ALL": "C",
     }
     cmd = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-no-mktex=tfm", "sample.tex"]
-    outcome = run_limited(cmd, LIMITS, folder, env)
-    if outcome.timed_out:
-        return "timeout", ""
+    outcome = run_limited(cmd, LIMITS, folder, env, read_only=tex_trees())
     log_path = folder / "sample.log"
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-    if outcome.returncode < 0:
-        return "killed", log
-    return ("ok" if outcome.returncode == 0 else "error"), log
-
+    return outcome, log
 
 def classify(log: str) -> tuple[str, str, int | None]:
     """(category, detail, line in the document) from a pdflatex log."""
@@ -207,36 +230,70 @@ def _partial(sample: str, offset: int, line: int | None) -> float:
     return min(max(line - 1 - offset, 0), n) / (n + 1)
 
 
+def refuse(sample: str) -> Score | None:
+    """The verdict on a sample not worth compiling: empty, or past the size bound."""
+    if not sample.strip():
+        return Score(False, 0.0, "empty", "empty sample: nothing to compile")
+    if len(sample) > MAX_SAMPLE_CHARS:
+        return Score(False, 0.0, "too-large", f"{len(sample):,} characters; the limit is {MAX_SAMPLE_CHARS:,}")
+    return None
+
+
+def text_after_end(sample: str) -> int | None:
+    """The line of the first \\end{document} outside a comment, when text follows it."""
+    for start, kind, name in environments(sample):
+        if kind == "end" and name == "document":
+            end = sample.index("}", start) + 1
+            return sample.count("\n", 0, end) + 1 if sample[end:].strip() else None
+    return None
+
+
 def score_one(sample: str) -> Score:
+    refused = refuse(sample)
+    if refused:
+        return refused
     document, offset = wrap(sample)
     with tempfile.TemporaryDirectory(prefix="playground-latex-") as folder:
         outcome, log = compile_latex(document, Path(folder))
-    unclosed = re.search(r"^\(\\end occurred (inside a group|when .* incomplete)", log, re.M)
-    if outcome == "ok" and unclosed:  # pdflatex only warns about an unclosed group or \if
-        n = sample.count("\n") + 1  # every line was read
-        category = "unbalanced-braces" if unclosed.group(1) == "inside a group" else "unbalanced-conditional"
-        return Score(False, n / (n + 1), category, unclosed.group(0))
-    if outcome == "ok":
-        return Score(True, 1.0)
-    if outcome == "timeout":
-        return Score(False, 0.0, "timeout", f"pdflatex ran past {TIMEOUT_S:g} s")
+    if outcome.starved:
+        return Score(False, 0.0, "undetermined",
+                     f"checker starved of CPU: under {CPU_LIMIT_S} CPU s in {TIMEOUT_S:g} s")
+    if outcome.timed_out or outcome.returncode in (-signal.SIGKILL, -signal.SIGXCPU):
+        return Score(False, 0.0, "timeout", f"pdflatex ran past its {CPU_LIMIT_S} s of CPU")
+    if outcome.returncode and outcome.stderr.startswith("bwrap:"):
+        return Score(False, 0.0, "undetermined", f"sandbox failed: {outcome.stderr.splitlines()[0]}")
+    if outcome.returncode == 0:
+        return _compiled(sample, log)
     category, detail, line = classify(log)
     if line is not None:  # number lines as in the sample, not the wrapped document
         detail = detail.replace(f" l.{line} ", f" l.{line - offset} ", 1)
-    if outcome == "killed":
+    if outcome.returncode < 0:
         category = "resource-limit"
     return Score(False, _partial(sample, offset, line), category, detail)
 
 
+def _compiled(sample: str, log: str) -> Score:
+    """The verdict on a sample pdflatex compiled: valid, unless it only warned or stopped early."""
+    n = sample.count("\n") + 1
+    unclosed = re.search(r"^\(\\end occurred (inside a group|when .* incomplete)", log, re.M)
+    if unclosed:  # every line was read
+        category = "unbalanced-braces" if unclosed.group(1) == "inside a group" else "unbalanced-conditional"
+        return Score(False, n / (n + 1), category, unclosed.group(0))
+    line = text_after_end(sample)
+    if line is not None:  # pdflatex stops at \end{document}: what follows was never checked
+        return Score(False, line / (n + 1), "text-after-end", f"text after \\end{{document}} on line {line}")
+    return Score(True, 1.0)
+
+
 def score(samples: list[str]) -> list[Score]:
-    """Compile each sample with pdflatex (several at once), or check structure without it."""
-    if shutil.which("pdflatex") is None:
-        return [structural_score(s) for s in samples]
+    """Compile each sample with pdflatex, jailed (several at once), or check structure without it."""
+    problem = "pdflatex not found; install TeX Live" if shutil.which("pdflatex") is None else jail_problem()
+    if problem:
+        return [refuse(s) or structural_score(s, problem) for s in samples]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(score_one, samples))
 
 
-STRUCTURAL = "structural check (pdflatex not found; install TeX Live)"
 STRUCTURAL_CATEGORIES = (
     ("unbalanced-braces", r"brace|expecting '\}'"),
     ("environment-mismatch", r"environment|expecting \\end"),
@@ -244,8 +301,9 @@ STRUCTURAL_CATEGORIES = (
 )
 
 
-def structural_score(sample: str) -> Score:
-    """Without pdflatex: braces, environments and math delimiters must balance (pylatexenc)."""
+def structural_score(sample: str, why: str) -> Score:
+    """Without (jailed) pdflatex: braces, environments and math delimiters must balance (pylatexenc)."""
+    label = f"structural check ({why})"
     from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
 
     try:
@@ -254,5 +312,5 @@ def structural_score(sample: str) -> Score:
         message = str(error).splitlines()[0]
         kind = next((c for c, p in STRUCTURAL_CATEGORIES if re.search(p, message)), "syntax-error")
         line = getattr(error, "lineno", None)
-        return Score(False, _partial(sample, 0, line), f"structural:{kind}", f"{STRUCTURAL}: {message}")
-    return Score(True, 1.0, "ok", STRUCTURAL)
+        return Score(False, _partial(sample, 0, line), f"structural:{kind}", f"{label}: {message}")
+    return Score(True, 1.0, "ok", label)
