@@ -5,6 +5,19 @@ Plugins come from three places, all through the same hooks:
 - other installed packages with an entry point in that group;
 - one-off ``*.py`` files in a plugins folder (``--plugins-dir`` or ``PLAYGROUND_PLUGINS_DIR``).
 ``PLAYGROUND_DISABLE_PLUGINS=a,b`` turns plugins off by name.
+
+Isolation: a plugin's import and each of its hook calls run in a daemon thread, and the host waits
+at most ``PLAYGROUND_PLUGIN_TIMEOUT`` seconds (default ``TIMEOUT_S``) for it. Whatever plugin code
+raises, ``SystemExit``, ``KeyboardInterrupt`` and ``GeneratorExit`` included, and a call that does not
+return in time, marks that plugin broken with its name and a one-line error; the others go on.
+A real Ctrl-C still interrupts: Python runs signal handlers in the main thread, which is the one
+waiting, never in the plugin's thread. A thread cannot be killed: plugin code that does not return
+runs on, detached, until the process exits. Out of reach: ``os._exit``, a crash of the interpreter,
+a signal the plugin sends to its own process. Costs: a thread start per call (a fraction of a
+millisecond; more on a busy machine), and plugin code cannot install signal handlers.
+
+Hooks are called through pluggy's hook caller, one plugin at a time (``pm.subset_hook_caller``), so
+``pm.add_hookcall_monitoring`` sees every call and ``wrapper=True`` hookimpls wrap each plugin's call.
 """
 
 from __future__ import annotations
@@ -13,24 +26,33 @@ import dataclasses
 import functools
 import importlib.metadata
 import importlib.util
+import math
 import os
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType, FrameType, TracebackType
 from typing import TYPE_CHECKING
 
 import pluggy
 
 from playground import hookspecs
 from playground.domains import Domain
-from playground.errors import one_line
+from playground.errors import PlaygroundError, one_line
 
 if TYPE_CHECKING:
     from playground.events import Event
 
 ENTRY_POINT_GROUP = "playground"
 DISTRIBUTION = "playground"  # entry points of our own wheel are the built-in plugins
+PLUGINS_DIR_ENV = "PLAYGROUND_PLUGINS_DIR"
+DISABLE_ENV = "PLAYGROUND_DISABLE_PLUGINS"
+TIMEOUT_ENV = "PLAYGROUND_PLUGIN_TIMEOUT"
+TIMEOUT_S = 10.0  # how long a plugin's import, or one of its hook calls, may take
+MAX_TIMEOUT_S = 3600.0
+MAX_ERROR_CHARS = 300  # a plugin's error message is cut to this
 
 
 @dataclass
@@ -51,22 +73,33 @@ class PluginHost:
     """One plugin manager with its plugins loaded, each one's status, and their domains."""
 
     def __init__(self, plugins_dir: Path | None = None, disabled: Iterable[str] = (),
-                 entry_points: bool = True):
+                 entry_points: bool = True, timeout_s: float | None = None):
         self.pm = pluggy.PluginManager("playground")
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.disabled = {name.strip() for name in disabled if name.strip()}
+        self.timeout_s = TIMEOUT_S if timeout_s is None else timeout_s
         self._domains: dict[str, Domain] | None = None
         if entry_points:
             self._load_entry_points()
         if plugins_dir is not None:
             self._load_folder(Path(plugins_dir))
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ, plugins_dir: Path | None = None) -> PluginHost:
+        """The host a command builds once and passes along: ``plugins_dir`` (else
+        PLAYGROUND_PLUGINS_DIR), PLAYGROUND_DISABLE_PLUGINS and PLAYGROUND_PLUGIN_TIMEOUT from ``environ``."""
+        folder = plugins_dir or environ.get(PLUGINS_DIR_ENV) or None
+        return cls(Path(folder) if folder else None, environ.get(DISABLE_ENV, "").split(","),
+                   timeout_s=_timeout(environ.get(TIMEOUT_ENV, "")))
+
     # -- loading -----------------------------------------------------------------------
 
     def add(self, name: str, load: Callable[[], object], source: str, version: str = "",
             location: str = "") -> PluginInfo:
-        """Load and register one plugin; a failure marks it broken and nothing else."""
+        """Load and register one plugin, isolated; a failure marks it broken and nothing else.
+
+        Only plugins that come in through here are called."""
         info = PluginInfo(name, source, version or "-", location)
         if name in self.plugins:  # two plugins by one name: the first one wins
             first = self.plugins[name]
@@ -76,23 +109,26 @@ class PluginHost:
         if name in self.disabled:
             info.status = "disabled"
             return info
-        try:
-            plugin = load()
-            self.pm.register(plugin, name=name)
-        except Exception as exc:  # a broken plugin must not take the others down
-            info.status, info.error = "broken", one_line(exc)
+        outcome = _isolated(functools.partial(self._register, name, load), self.timeout_s, {}, name)
+        if outcome.error:
+            self._fail(name, outcome.error if outcome.raised else f"import {outcome.error}")
             return info
+        callers = self.pm.get_hookcallers(outcome.value) or []
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError:
-            self.pm.unregister(name=name)
-            unknown = sorted(set(self._hook_names(plugin)) - set(self._spec_names()))
-            info.status = "broken"
-            info.error = f"unknown hook {', '.join(map(repr, unknown))}; known hooks: {', '.join(self._spec_names())}"
+            unknown = sorted(caller.name for caller in callers if not caller.has_spec())
+            self._fail(name, f"unknown hook {', '.join(map(repr, unknown))}; "
+                             f"known hooks: {', '.join(self._spec_names())}")
             return info
-        info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+        info.hooks = sorted(caller.name for caller in callers)
         self._domains = None
         return info
+
+    def _register(self, name: str, load: Callable[[], object]) -> object:
+        plugin = load()
+        self.pm.register(plugin, name=name)
+        return plugin
 
     def _load_entry_points(self) -> None:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -113,9 +149,6 @@ class PluginHost:
         return sorted(name for name in vars(self.pm.hook) if not name.startswith("_")
                       and getattr(self.pm.hook, name).has_spec())
 
-    def _hook_names(self, plugin: object) -> list[str]:
-        return [name for name in dir(plugin) if self.pm.parse_hookimpl_opts(plugin, name) is not None]
-
     # -- hooks -------------------------------------------------------------------------
 
     @property
@@ -123,23 +156,22 @@ class PluginHost:
         """Every registered domain by name; each plugin's register_domains runs in isolation."""
         if self._domains is None:
             self._domains = {}
-            for impl in self.pm.hook.register_domains.get_hookimpls():  # in load order
-                self._collect(impl.plugin, impl.function)
+            for name in self._implementers("register_domains"):  # in load order
+                if self._ok(name):
+                    self._collect(name)
         return self._domains
 
-    def _collect(self, plugin: object, register_domains: Callable) -> None:
-        name = self.pm.get_name(plugin)
-        found: list[Domain] = []
-
-        def register(domain: Domain) -> None:
-            if not isinstance(domain, Domain):
-                raise TypeError(f"register() takes a Domain, not {type(domain).__name__}")
-            found.append(domain)
-
-        try:
-            register_domains(register=register)
-        except Exception as exc:
-            self._fail(name, f"register_domains raised {one_line(exc)}")
+    def _collect(self, name: str) -> None:
+        outcome = None
+        while outcome is None or outcome.culprit not in (None, name):  # a wrapper broke it: again without
+            found: list[Domain] = []
+            outcome = self._call("register_domains", name, register=functools.partial(_register, found, name))
+        if outcome.culprit == name:
+            return
+        if not (type(outcome.value) is list and not outcome.value):  # each plugin's result, or a wrapper's
+            value = outcome.value[0] if type(outcome.value) is list else outcome.value
+            self._fail(name, f"register_domains returned a value ({type(value).__name__}); "
+                             "it should call register(Domain(...)) and return None")
             return
         for domain in found:
             if domain.name in self._domains:
@@ -147,27 +179,123 @@ class PluginHost:
                 self._fail(name, f"domain {domain.name!r} is registered by both {other!r} and {name!r}")
                 return
         for domain in found:
-            self._domains[domain.name] = _with_plugin(domain, name)
+            self._domains[domain.name] = domain
+
+    def track_event(self, event: Event) -> None:
+        """Give an event to every track_event hook; one that raises or hangs is turned off."""
+        for name in self._implementers("track_event"):
+            # a wrapper that broke the call is off now: call again without it (after its
+            # teardown broke, the plugin sees the event twice)
+            while self._ok(name) and self._call("track_event", name, event=event).culprit not in (None, name):
+                pass
+
+    def _call(self, hook: str, name: str, **kwargs: object) -> _Outcome:
+        """One plugin's ``hook`` through pluggy's hook caller, wrapped by the wrappers of plugins that
+        are ok and isolated; plugin code that fails marks its plugin broken (``culprit``)."""
+        impls = getattr(self.pm.hook, hook).get_hookimpls()
+        keep = [impl for impl in impls if self._ok(impl.plugin_name)
+                and (impl.plugin_name == name or impl.wrapper or impl.hookwrapper)]
+        caller = self.pm.subset_hook_caller(hook, [impl.plugin for impl in impls if impl not in keep])
+        owners = {code: impl.plugin_name for impl in keep if (code := _code(impl.function)) is not None}
+        outcome = _isolated(functools.partial(caller, **kwargs), self.timeout_s, owners, name)
+        if outcome.error:
+            self._fail(outcome.culprit, f"{hook} {'raised ' if outcome.raised else ''}{outcome.error}")
+        return outcome
+
+    def _implementers(self, hook: str) -> list[str]:
+        """The plugins with a plain (not wrapper) implementation of ``hook``."""
+        return [impl.plugin_name for impl in getattr(self.pm.hook, hook).get_hookimpls()
+                if not (impl.wrapper or impl.hookwrapper)]
+
+    def _ok(self, name: str) -> bool:
+        info = self.plugins.get(name)
+        return info is not None and info.status == "ok"
 
     def _fail(self, name: str, error: str) -> None:
         info = self.plugins[name]
         info.status, info.error = "broken", error
-        self.pm.unregister(name=name)
-
-    def track_event(self, event: Event) -> None:
-        """Give an event to every track_event hook; one that raises is turned off."""
-        for impl in self.pm.hook.track_event.get_hookimpls():
-            try:
-                impl.function(event=event)
-            except Exception as exc:
-                self._fail(self.pm.get_name(impl.plugin), f"track_event raised {one_line(exc)}")
+        self.pm.set_blocked(name)  # unregisters it, and refuses a registration that finishes late
 
     def broken(self) -> list[PluginInfo]:
         return [info for info in self.plugins.values() if info.status == "broken"]
 
 
-def _with_plugin(domain: Domain, plugin: str) -> Domain:
-    return dataclasses.replace(domain, plugin=plugin)
+@dataclass
+class _Outcome:
+    """What a call of plugin code came to: its value, or an error and the plugin to blame."""
+
+    value: object = None
+    error: str = ""  # "ValueError: no corpus" or "did not return within 10 s"; "" when it returned
+    raised: bool = False
+    culprit: str | None = None  # set with error
+
+
+def _isolated(call: Callable[[], object], timeout_s: float, owners: dict[CodeType, str],
+              name: str) -> _Outcome:
+    """Run plugin code in a daemon thread and wait at most ``timeout_s`` for it.
+
+    Anything it raises is its error, BaseException included (a real Ctrl-C reaches the main thread,
+    waiting in ``join``, and interrupts it). The culprit is the plugin in ``owners`` (hook functions by
+    plugin) whose function is innermost on the failing or still-running stack, else ``name``. The
+    thread cannot be killed: if it does not return, it runs on, detached, until the process exits.
+    """
+    outcome = _Outcome()
+
+    def run() -> None:
+        try:
+            outcome.value = call()
+        except BaseException as exc:  # plugin code: SystemExit and KeyboardInterrupt are its errors too
+            outcome.error, outcome.raised = _describe(exc), True
+            outcome.culprit = _blame(_raised_in(exc.__traceback__), owners) or name
+
+    thread = threading.Thread(target=run, name=f"playground plugin {name}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        running = _running_in(sys._current_frames().get(thread.ident))
+        return _Outcome(error=f"did not return within {timeout_s:g} s", culprit=_blame(running, owners) or name)
+    return outcome
+
+
+def _describe(exc: BaseException) -> str:
+    """``one_line(exc)``, printable and at most MAX_ERROR_CHARS long; its ``__str__`` is plugin code too."""
+    try:
+        text = one_line(exc)
+    except BaseException:  # runs in the plugin's thread, which never sees a real Ctrl-C
+        text = f"{type(exc).__name__} (its message could not be read)"
+    text = "".join(char if char.isprintable() else "?" for char in text[:MAX_ERROR_CHARS + 1])
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
+
+
+def _blame(codes: Iterable[CodeType], owners: dict[CodeType, str]) -> str | None:
+    return next((owners[code] for code in codes if code in owners), None)
+
+
+def _raised_in(tb: TracebackType | None) -> list[CodeType]:
+    """The code of each frame an exception went through, innermost first."""
+    codes = []
+    while tb is not None:
+        codes.append(tb.tb_frame.f_code)
+        tb = tb.tb_next
+    return codes[::-1]
+
+
+def _running_in(frame: FrameType | None) -> Iterator[CodeType]:
+    """The code of each frame on a thread's stack, innermost first."""
+    while frame is not None:
+        yield frame.f_code
+        frame = frame.f_back
+
+
+def _code(function: Callable) -> CodeType | None:
+    return getattr(getattr(function, "__func__", function), "__code__", None)
+
+
+def _register(found: list[Domain], plugin: str, domain: object) -> None:
+    """The ``register`` a plugin's register_domains is given (it runs in the plugin's thread)."""
+    if not isinstance(domain, Domain):
+        raise TypeError(f"register() takes a Domain, not {type(domain).__name__}")
+    found.append(dataclasses.replace(domain, plugin=plugin))
 
 
 def _import_file(path: Path) -> object:
@@ -183,14 +311,28 @@ def _import_file(path: Path) -> object:
     return module
 
 
+def _timeout(text: str) -> float:
+    """PLAYGROUND_PLUGIN_TIMEOUT's seconds; TIMEOUT_S when it is empty."""
+    if not text.strip():
+        return TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT_S:
+        raise PlaygroundError(f"{TIMEOUT_ENV} takes seconds, more than 0 and at most {MAX_TIMEOUT_S:g}, not {text!r}")
+    return seconds
+
+
 @functools.lru_cache(maxsize=None)
-def _host(plugins_dir: str | None, disabled: str) -> PluginHost:
-    return PluginHost(Path(plugins_dir) if plugins_dir else None, disabled.split(","))
+def _host(plugins_dir: str, disabled: str, timeout: str) -> PluginHost:
+    return PluginHost.from_env({PLUGINS_DIR_ENV: plugins_dir, DISABLE_ENV: disabled, TIMEOUT_ENV: timeout})
 
 
 def host() -> PluginHost:
-    """The process's plugin host, configured from PLAYGROUND_PLUGINS_DIR and PLAYGROUND_DISABLE_PLUGINS."""
-    return _host(os.environ.get("PLAYGROUND_PLUGINS_DIR") or None, os.environ.get("PLAYGROUND_DISABLE_PLUGINS", ""))
+    """The process's plugin host: ``PluginHost.from_env(os.environ)``, kept per setting, for callers
+    that are not given a host."""
+    return _host(*(os.environ.get(key, "") for key in (PLUGINS_DIR_ENV, DISABLE_ENV, TIMEOUT_ENV)))
 
 
 def track_event(event: Event) -> None:

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from playground import Corpus, Domain, hookimpl
 from playground.cli import app
+from playground.errors import PlaygroundError
 from playground.plugins import PluginHost
 
 FIVE = {"shakespeare", "names", "latex", "c", "wikipedia"}
@@ -201,3 +202,84 @@ def test_a_missing_plugins_folder_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["--plugins-dir", str(tmp_path / "nope"), "domains"])
     assert result.exit_code == 2
     assert "does not exist" in " ".join(result.output.replace("│", " ").split())
+
+
+def domain_plugin(domain_name, calls):
+    class Plugin:
+        @hookimpl
+        def register_domains(self, register):
+            calls.append(domain_name)
+            register(Domain(name=domain_name, description="", corpus=Corpus()))
+
+    return Plugin
+
+
+def test_hooks_go_through_pluggys_hook_caller_one_plugin_at_a_time():
+    """add_hookcall_monitoring sees each plugin's call; a wrapper=True hookimpl wraps each one."""
+    from playground.events import StepCompleted
+
+    calls, monitored = [], []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def register_domains(self, register):
+            calls.append("before")
+            result = yield
+            calls.append("after")
+            return result
+
+        @hookimpl
+        def track_event(self, event):
+            calls.append(event.step)
+
+    host = PluginHost(entry_points=False)
+    for name, plugin in [("a", domain_plugin("alpha", calls)), ("wrapper", Wrapper), ("b", domain_plugin("beta", calls))]:
+        host.add(name, plugin, "file")
+    host.pm.add_hookcall_monitoring(
+        lambda hook, impls, kwargs: monitored.append((hook, sorted(impl.plugin_name for impl in impls))),
+        lambda outcome, hook, impls, kwargs: monitored.append(("after", outcome.exception)))
+    assert set(host.domains) == {"alpha", "beta"}
+    host.track_event(StepCompleted(step=7, loss=1.0, lr=0.1, chars_per_s=10.0, elapsed_s=0.1))
+    assert calls == ["before", "alpha", "after", "before", "beta", "after", 7]
+    assert monitored == [("register_domains", ["a", "wrapper"]), ("after", None),
+                         ("register_domains", ["b", "wrapper"]), ("after", None),
+                         ("track_event", ["wrapper"]), ("after", None)]
+    assert all(info.status == "ok" for info in host.plugins.values())
+
+
+def test_a_wrapper_that_raises_is_blamed_not_the_plugin_it_wraps():
+    calls = []
+
+    class Clumsy:
+        @hookimpl(wrapper=True)
+        def register_domains(self, register):
+            yield
+            raise RuntimeError("teardown failed")
+
+    host = PluginHost(entry_points=False)
+    host.add("a", domain_plugin("alpha", calls), "file")
+    host.add("clumsy", Clumsy, "file")
+    assert set(host.domains) == {"alpha"}
+    assert calls == ["alpha", "alpha"]  # again, without the wrapper
+    assert (host.plugins["a"].status, host.plugins["clumsy"].status) == ("ok", "broken")
+    assert host.plugins["clumsy"].error == "register_domains raised RuntimeError: teardown failed"
+
+
+def test_an_explicit_host_from_an_environment(tmp_path):
+    write_plugin(tmp_path / "plugins", "haiku", HAIKU)
+    env = {"PLAYGROUND_DISABLE_PLUGINS": "latex", "PLAYGROUND_PLUGIN_TIMEOUT": "2.5"}
+    host = PluginHost.from_env(env, plugins_dir=tmp_path / "plugins")
+    assert host.timeout_s == 2.5
+    assert set(host.domains) == FIVE - {"latex"} | {"haiku"}
+    from_env = PluginHost.from_env({**env, "PLAYGROUND_PLUGINS_DIR": str(tmp_path / "plugins")})
+    assert set(from_env.domains) == set(host.domains)
+    with pytest.raises(PlaygroundError, match="PLAYGROUND_PLUGIN_TIMEOUT takes seconds"):
+        PluginHost.from_env({"PLAYGROUND_PLUGIN_TIMEOUT": "0"})
+
+
+def test_host_is_kept_per_environment(tmp_path, monkeypatch):
+    from playground.plugins import host
+
+    assert host() is host()
+    monkeypatch.setenv("PLAYGROUND_DISABLE_PLUGINS", "c")
+    assert host() is host() and "c" not in host().domains
