@@ -7,6 +7,7 @@ Heavy modules (torch, textual) are imported inside the commands that need them, 
 from __future__ import annotations
 
 import codecs
+import contextvars
 import functools
 import json
 import math
@@ -68,6 +69,10 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# this invocation's --plugins-dir and plugin host (set by main_callback, built by load_host)
+SESSION: contextvars.ContextVar[dict] = contextvars.ContextVar("playground_session")
+
+
 @app.callback()
 def main_callback(
     plugins_dir: Annotated[Optional[Path], typer.Option(
@@ -80,22 +85,26 @@ def main_callback(
 
     Environment: PLAYGROUND_HOME (where corpora/ and runs/ live; default: the current folder),
     PLAYGROUND_CORPORA (extra read-only corpus roots, separated by ':'),
-    PLAYGROUND_PLUGINS_DIR, PLAYGROUND_DISABLE_PLUGINS (plugin names, separated by ',').
+    PLAYGROUND_PLUGINS_DIR, PLAYGROUND_DISABLE_PLUGINS (plugin names, separated by ','),
+    PLAYGROUND_PLUGIN_TIMEOUT (seconds a plugin's import or hook call may take; default 10).
     """
-    if plugins_dir is not None:  # children (torchrun, the TUI's workers) inherit it
+    SESSION.set({"plugins_dir": plugins_dir, "host": None})
+    if plugins_dir is not None:  # child processes (torchrun's ranks, the TUI) find it here
         os.environ["PLAYGROUND_PLUGINS_DIR"] = str(plugins_dir)
 
 
-def load_host(warn: bool = True):
-    from playground.plugins import host
+def load_host():
+    """This command's plugin host, built once (its broken plugins reported once, on stderr)."""
+    from playground.plugins import PluginHost
 
-    plugin_host = host()
-    plugin_host.domains  # runs register_domains, which may break plugins
-    if warn:
-        for info in plugin_host.broken():
-            err.print(f"[yellow]warning:[/] plugin {info.name!r} is broken: {info.error} "
+    session = SESSION.get()
+    if session["host"] is None:
+        session["host"] = host = PluginHost.from_env(os.environ, session["plugins_dir"])
+        host.domains  # runs register_domains, which may break plugins
+        for info in host.broken():
+            err.print(f"[yellow]warning:[/] plugin {escape(repr(info.name))} is broken: {escape(info.error)} "
                       "(see `playground plugins`)", soft_wrap=True)
-    return plugin_host
+    return session["host"]
 
 
 def resolve_domain(name_or_path: str):
@@ -133,15 +142,15 @@ def domains(as_json: JsonOpt = False) -> None:
 @command()
 def plugins(as_json: JsonOpt = False) -> None:
     """List the plugins: name, version, source, hooks and status."""
-    infos = list(load_host(warn=False).plugins.values())
+    infos = list(load_host().plugins.values())
     if as_json:
         out.print_json(json.dumps([info.to_dict() for info in infos]))
         return
     table = Table("plugin", "version", "source", "hooks", "status", title="plugins")
     for info in infos:
         status = {"ok": "[green]ok[/]", "disabled": "[dim]disabled[/]"}.get(
-            info.status, f"[red]broken[/]: {info.error}")
-        table.add_row(info.name, info.version, info.source, ", ".join(info.hooks) or "-", status)
+            info.status, f"[red]broken[/]: {escape(info.error)}")
+        table.add_row(*map(escape, (info.name, info.version, info.source, ", ".join(info.hooks) or "-")), status)
     out.print(table)
 
 
@@ -300,7 +309,8 @@ def sample(
             settings["stop"] = codecs.decode(stop, "unicode_escape")
         except UnicodeDecodeError:
             raise PlaygroundError(f"--stop {stop!r}: not a valid escape sequence (try '\\n' or '\\t')") from None
-    sampler = load_sampler(checkpoint, settings, run_domain(checkpoint, load_host().domains, required=False))
+    host = load_host()
+    sampler = load_sampler(checkpoint, settings, run_domain(checkpoint, host.domains, required=False), host.domains)
     domain = sampler.domain
     if score or strict:
         scoring.check_scorer(domain, strict)
@@ -390,10 +400,11 @@ def sweep(
         raise PlaygroundError(f"--temperatures takes numbers separated by commas, not {temperatures!r}") from None
     if not values or not all(math.isfinite(t) and t > 0 for t in values):
         raise PlaygroundError("--temperatures must list finite numbers > 0")
-    domain = run_domain(checkpoint, load_host().domains, required=False)  # else the checkpoint's own
+    domains = load_host().domains
+    domain = run_domain(checkpoint, domains, required=False)  # else the checkpoint's own
     rows = []
     with err.status("sampling and scoring…") as status:
-        for row in run_sweep(checkpoint, domain, values, n, length, seed, strict):
+        for row in run_sweep(checkpoint, domain, values, n, length, seed, strict, domains):
             rows.append(row)
             status.update(f"temperature {row['temperature']:g}: valid {row['valid_rate']:.0%}")
             if as_json:

@@ -146,12 +146,24 @@ class Run:
         run = cls(domain, config, folder, dataset, world, corpus, sha256, saved, stop=Stop(), **options)
         if world.main:  # only rank 0 writes
             run.lock = folder.claim()
-            folder.clean_stale()
-            folder.write_config({"domain": domain.name, "corpus": str(corpus), "corpus_sha256": run.corpus_sha256,
-                                 **config.to_dict()})
-            for log in (folder.metrics, folder.samples):
-                jsonl.truncate(log, saved["step"] if saved else 0)
+            try:
+                run._lay_out()
+            except BaseException:
+                run.release()
+                raise
         return run
+
+    def _lay_out(self) -> None:
+        """The folder's config.json, its logs cut back to the step resumed (if any), no stale files."""
+        folder = self.folder
+        try:
+            folder.clean_stale()
+            folder.write_config({"domain": self.domain.name, "corpus": str(self.corpus),
+                                 "corpus_sha256": self.corpus_sha256, **self.config.to_dict()})
+        except OSError as err:
+            raise PlaygroundError(f"cannot write the run folder {folder.path}: {err.strerror or err}") from None
+        for log in (folder.metrics, folder.samples):
+            jsonl.truncate(log, self.resumed["step"] if self.resumed else 0)
 
     def save(self, kind: str, step: int, payload: dict) -> str:
         """The engine's checkpoint writer: rank 0 writes, every rank learns the path."""

@@ -64,10 +64,12 @@ def read_prime(value: str) -> str:
         raise PlaygroundError(f"cannot read prime file {path}: {err}") from None
 
 
-def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None) -> Sampler:
+def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None,
+                 domains: Mapping[str, Domain] | None = None) -> Sampler:
     """Load a checkpoint (or a run folder's best checkpoint) and resolve sample settings:
     flags over the run's sample settings. ``prime`` may be ``@file``; a missing seed is drawn.
-    ``domain`` defaults to the run's domain if a plugin registers it (for post-processing)."""
+    ``domain`` defaults to the checkpoint's domain among ``domains`` (the registered ones when
+    not given), for post-processing."""
     from playground import plugins
     from playground.engine import checkpoint
     from playground.engine.data import Vocab
@@ -81,7 +83,7 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
         given["prime"] = read_prime(given["prime"])
     payload = checkpoint.load(find_checkpoint(checkpoint_path, "best", "last"))
     if domain is None:
-        domain = plugins.host().domains.get(payload.get("domain", ""))
+        domain = (plugins.host().domains if domains is None else domains).get(payload.get("domain", ""))
     config = RunConfig.from_dict(payload["config"])
     settings = dataclasses.replace(config.sample, seed=None)
     if domain is not None and settings.stop is None:
@@ -97,12 +99,12 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
 
 
 def sweep(checkpoint_path: Path, domain: Domain | None, temperatures: list[float], n: int, length: int | None,
-          seed: int, strict: bool = False) -> Iterator[dict[str, Any]]:
+          seed: int, strict: bool = False, domains: Mapping[str, Domain] | None = None) -> Iterator[dict[str, Any]]:
     """For each temperature, ``n`` samples from the same seed, judged: one row of rates each.
     ``domain`` defaults to the checkpoint's own (see load_sampler)."""
     from playground.scoring import check_scorer, judge
 
-    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain)
+    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain, domains)
     check_scorer(sampler.domain, strict)
     for temperature in temperatures:
         sampler.settings.temperature = temperature

@@ -7,6 +7,7 @@ so a kill at any moment leaves either the old file or the new one.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,18 @@ REQUIRED = ("model", "vocab", "config", "step")
 
 
 def save(path: Path, payload: dict[str, Any]) -> None:
+    """Write atomically; a full disk or a read-only folder is a PlaygroundError, and the
+    checkpoint that was there stays whole. (Serialised in memory first: torch turns a failed
+    write into an opaque RuntimeError.)"""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(path, "wb") as f:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, "version": VERSION, **payload}, buffer)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path, "wb") as f:
+            f.write(buffer.getbuffer())
+    except OSError as err:
+        raise PlaygroundError(f"cannot write checkpoint {path}: {err.strerror or err}") from None
 
 
 def load(path: Path) -> dict[str, Any]:

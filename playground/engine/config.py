@@ -26,6 +26,13 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+# Bounds checked before any work: past them a setting is a mistake, not a bigger run.
+MAX_CONFIG_BYTES = 1 << 16  # a --config file
+MAX_SIZE = 1 << 16  # layers, hidden units, embedding, sequence length, batch, samples
+MAX_PARAMS = 2_000_000_000  # recurrent weights, estimated before the model is built
+MAX_LENGTH = 1_000_000  # characters per sample
+SEED_RANGE = 2**63  # seeds are in [0, 2**63)
+
 CELLS = ("lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -138,10 +145,17 @@ def declared(*sections: str) -> list[Setting]:
 def read_config_file(path: Path) -> dict[str, Any]:
     """Flat keys from a TOML file; ``[model]``/``[train]``/``[sample]`` tables are flattened."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise PlaygroundError(f"config file {path} not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, IsADirectoryError) as err:
+    except OSError as err:
+        raise PlaygroundError(f"cannot read config file {path}: {err.strerror or err}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise PlaygroundError(f"config file {path} is over the {MAX_CONFIG_BYTES:,}-byte limit")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise PlaygroundError(f"config file {path} is not valid TOML: {err}") from None
     flat: dict[str, Any] = {}
     for key, value in data.items():
@@ -208,15 +222,25 @@ def _is_num(value: Any) -> bool:
     return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
 
 
+def _positive_int(value: Any, name: str, limit: int = MAX_SIZE) -> None:
+    _check(_is_int(value) and 0 < value <= limit, f"{name} must be a positive integer of at most {limit:,}")
+
+
+def _seed(value: Any) -> None:
+    _check(_is_int(value) and 0 <= value < SEED_RANGE, "seed must be an integer in [0, 2**63)")
+
+
 def validate(config: RunConfig) -> None:
     """Raise PlaygroundError with one line for the first nonsense value."""
     m, t, s = config.model, config.train, config.sample
     _check(m.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, not {m.cell!r}")
     for name in ("layers", "hidden", "embed"):
-        _check(_is_int(getattr(m, name)) and getattr(m, name) > 0, f"{name} must be a positive integer")
+        _positive_int(getattr(m, name), name)
+    _check(4 * m.layers * m.hidden * (m.hidden + max(m.hidden, m.embed)) <= MAX_PARAMS,
+           f"a {m.layers}x{m.hidden} model is over the {MAX_PARAMS:,}-parameter limit")
     _check(_is_num(m.dropout) and 0 <= m.dropout < 1, "dropout must be in [0, 1)")
-    _check(_is_int(t.seq_len) and t.seq_len > 0, "seq_len must be a positive integer")
-    _check(_is_int(t.batch_size) and t.batch_size > 0, "batch_size must be a positive integer")
+    _positive_int(t.seq_len, "seq_len")
+    _positive_int(t.batch_size, "batch_size")
     _check(_is_num(t.lr) and t.lr > 0, "lr must be a positive number")
     _check(_is_num(t.min_lr) and 0 <= t.min_lr <= t.lr, "min_lr must be in [0, lr]")
     _check(_is_num(t.weight_decay) and t.weight_decay >= 0, "weight_decay must be >= 0")
@@ -233,22 +257,23 @@ def validate(config: RunConfig) -> None:
            "sample_every must be an integer >= 0 (0: never)")
     _check(t.score_every is None or (_is_int(t.score_every) and t.score_every >= 0),
            "score_every must be an integer >= 0 (0: never)")
-    _check(_is_int(t.score_samples) and t.score_samples > 0, "score_samples must be a positive integer")
+    _positive_int(t.score_samples, "score_samples")
     _check(t.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, not {t.device!r}")
     _check(isinstance(t.compile, bool), "compile must be true or false")
-    _check(_is_int(t.seed), "seed must be an integer")
+    _seed(t.seed)
     _check(_is_int(t.max_vocab) and 2 <= t.max_vocab <= 65536, "max_vocab must be an integer in [2, 65536]")
     validate_sample(s)
 
 
 def validate_sample(s: SampleConfig) -> None:
-    _check(_is_int(s.n) and s.n > 0, "n must be a positive integer")
-    _check(_is_int(s.length) and s.length > 0, "length must be a positive integer")
-    _check(_is_num(s.temperature), "temperature must be a number")
+    _positive_int(s.n, "n")
+    _positive_int(s.length, "length", MAX_LENGTH)
+    _check(_is_num(s.temperature), "temperature must be a finite number")
     _check(s.argmax or s.temperature > 0, "temperature must be > 0 (or use argmax)")
     _check(s.top_k is None or (_is_int(s.top_k) and s.top_k > 0), "top_k must be a positive integer")
     _check(s.top_p is None or (_is_num(s.top_p) and 0 < s.top_p <= 1), "top_p must be in (0, 1]")
     _check(isinstance(s.prime, str), "prime must be text")
-    _check(s.seed is None or _is_int(s.seed), "seed must be an integer")
+    if s.seed is not None:
+        _seed(s.seed)
     _check(isinstance(s.argmax, bool), "argmax must be true or false")
     _check(s.stop is None or isinstance(s.stop, str), "stop must be text")
