@@ -1,7 +1,8 @@
 """Characters to ids and back, the train/val split, and batches for stateful truncated BPTT.
 
 The corpus is read in chunks and encoded once into a compact array (uint8, or uint16 for
-big vocabularies) cached on disk and memory-mapped, so a corpus larger than memory trains.
+big vocabularies) cached on disk and memory-mapped, so training never holds the corpus text
+in memory (a domain's scorer may: it reads the text for novelty, see corpora.corpus_text).
 The last 10% of the characters is validation (as in nanoGPT).
 """
 
