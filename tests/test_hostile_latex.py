@@ -56,6 +56,7 @@ def attacks(secret: Path) -> dict[str, str]:
         "font": f"\\font\\x={secret} \\x x",
         "input-pipe": f"\\input|\"cat {secret}\" ",
         "openin-passwd": "\\newread\\r \\openin\\r=/etc/passwd \\read\\r to\\x \\errmessage{\\x}",
+        "mktexpk": "\\textbullet\\ x",  # a bitmap font to make: pdflatex starts mktexpk and mf
     }
     samples = {name: DOCUMENT + body + READ_BACK + "\\end{document}\n" for name, body in reads.items()}
     samples |= {name: body + "\n" for name, body in errors.items()}  # bodies, wrapped
@@ -100,39 +101,44 @@ def run_traced(root: Path, env: dict, runner: list[str]) -> tuple[str, Path]:
     logs = root / "strace"
     logs.mkdir()
     fill = "for f in cases/*.tex; do sed -i \"s/@PARENT@/$$/g\" \"$f\"; done; exec \"$@\""
-    traced = ["strace", "-ff", "-z", "-y", "-o", str(logs / "log"), "-e",
+    traced = ["strace", "--pidns-translation", "-ff", "-z", "-y", "-o", str(logs / "log"), "-e",
               "trace=open,openat,openat2,stat,newfstatat,access,execve,clone,clone3,fork,vfork,chdir,fchdir",
               "sh", "-c", fill, "sh", *runner, *map(str, cases(root))]
     done = subprocess.run(traced, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     return done.stdout + done.stderr, logs
 
 
+# A child's pid as the jail numbers it, then as strace's namespace does.
+FORK = re.compile(r"(?:clone3?|v?fork)\(.*\) = (\d+)(?: /\* (\d+) in strace's PID NS \*/)?")
 CALL = re.compile(r'^(\w+)\((?:(?:AT_FDCWD|\d+)<([^>]*)>, )?"((?:[^"\\]|\\.)*)"(.*) = (\d+)')
 
 
 def checker_events(logs: Path):
-    """(call, absolute path, rest of the line) for each successful file call of pdflatex and
-    anything it started, from its exec on; cwd-relative paths are made absolute."""
+    """(call, absolute path, rest of the line) for each successful file call (or chdir) of
+    pdflatex and anything it started, from its exec on; relative paths are made absolute."""
     files = {int(p.suffix[1:]): p.read_text().splitlines() for p in logs.glob("log.*")}
     checkers = {pid: i for pid, lines in files.items()
                 for i, line in enumerate(lines) if re.match(r'execve\("[^"]*/pdflatex"', line)}
+    assert checkers, "strace saw no pdflatex: the check would prove nothing"
     grew = True
     while grew:  # children of a checker are checkers from their first line
-        children = {int(m.group(1)) for pid in checkers for line in files[pid][checkers[pid]:]
-                    if (m := re.match(r"(?:clone3?|v?fork)\(.*\) = (\d+)", line))}
+        children = {int(m.group(2) or m.group(1)) for pid in checkers for line in files[pid][checkers[pid]:]
+                    if (m := FORK.match(line))}
         grew = bool(children - checkers.keys())
         checkers |= {pid: 0 for pid in children if pid not in checkers and pid in files}
     for pid, start in checkers.items():
-        cwd = ""
+        cwd = ""  # known from the first call with AT_FDCWD, then followed through chdir
         for line in files[pid][start:]:
-            m = CALL.match(line)
-            if m and m.group(3):
-                base = m.group(2) or cwd
-                cwd = base if line.split("(")[1].startswith("AT_FDCWD") else cwd
-                yield m.group(1), os.path.normpath(os.path.join(base, m.group(3))), m.group(4)
-            elif line.startswith(("chdir(", "fchdir(")):
-                yield "chdir", line, ""
-    assert checkers, "strace saw no pdflatex: the check would prove nothing"
+            if m := re.match(r"fchdir\(\d+<([^>]*)>\)", line):
+                cwd = m.group(1)
+                yield "chdir", cwd, ""
+            elif (m := CALL.match(line)) and m.group(3):
+                call, base, path, rest = m.group(1), m.group(2), m.group(3), m.group(4)
+                if base and line.startswith(f"{call}(AT_FDCWD"):
+                    cwd = base
+                path = os.path.normpath(os.path.join(base or cwd, path))
+                cwd = path if call == "chdir" else cwd
+                yield call, path, rest
 
 
 def outside(logs: Path, folders: Path) -> list[str]:
@@ -143,7 +149,7 @@ def outside(logs: Path, folders: Path) -> list[str]:
     for call, path, rest in checker_events(logs):
         inside = any(path == a or path.startswith(a.rstrip("/") + "/") for a in allowed)
         on_the_way = any(a.startswith(path.rstrip("/") + "/") for a in allowed)  # "/", "/tmp", ...
-        if call == "chdir" or not (inside or on_the_way and (not call.startswith("open") or "O_DIRECTORY" in rest)):
+        if not (inside or on_the_way and (not call.startswith("open") or "O_DIRECTORY" in rest)):
             bad.append(f"{call} {path}")
     return bad
 

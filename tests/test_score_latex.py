@@ -4,11 +4,13 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from playground import plugins
+from playground.sandbox import Limits, jail_problem
 from playground_latex import scorer
 from playground_latex.postprocess import complete, repair
 
@@ -29,6 +31,8 @@ MUTATIONS = (
 def pdflatex():
     if shutil.which("pdflatex") is None:
         pytest.fail("these tests need the real pdflatex: install TeX Live")
+    if jail_problem():
+        pytest.fail(f"these tests need pdflatex jailed: {jail_problem()}")
 
 
 def mutate(text: str, insert: str) -> str:
@@ -130,6 +134,55 @@ def test_corpus_chunks_compile_with_the_preamble(shared_corpora):
             chunks.append(complete("\n\n".join(paragraphs[i : i + 12]) + "\n\n"))
     scores = scorer.score(chunks)
     assert sum(s.valid for s in scores) >= 7, [s for s in scores if not s.valid]
+
+
+def test_empty_and_oversized_samples_are_invalid_without_compiling():
+    scores = scorer.score(["", " \n\t\n", "x" * (scorer.MAX_SAMPLE_CHARS + 1)])
+    assert [(s.valid, s.value, s.category) for s in scores] == [
+        (False, 0.0, "empty"), (False, 0.0, "empty"), (False, 0.0, "too-large")]
+
+
+@pytest.mark.parametrize(
+    ("sample", "valid", "value"),
+    [
+        ("Text.\n\\end{document}\nLeft over \\oops\n", False, 2 / 5),
+        ("\\documentclass{article}\\begin{document}x\\end{document} more", False, 1 / 2),
+        ("Text.\n\\end{document}\n\n  \n", True, 1.0),
+        ("Text. % \\end{document} in a comment\nmore\n", True, 1.0),
+    ],
+)
+def test_text_after_end_document_counts(sample, valid, value):
+    [score] = scorer.score([sample])
+    assert (score.valid, score.value) == (valid, pytest.approx(value)), score
+    assert score.category == ("ok" if valid else "text-after-end")
+
+
+def test_runaways_are_invalid_not_undetermined():
+    scores = scorer.score(["\\def\\x{\\x}\\x", "\\loop\\newpage\\iftrue\\repeat"])
+    assert [s.category for s in scores] == ["timeout", "timeout"], scores
+    assert not any(s.valid for s in scores)
+
+
+def test_a_compile_the_wall_clock_stops_first_is_undetermined(monkeypatch):
+    """A wall clock far too short for any compile stands in for a machine too busy to give one."""
+    monkeypatch.setattr(scorer, "LIMITS", Limits(0.01, scorer.CPU_LIMIT_S, 2**20, 2**30))
+    [score] = scorer.score(["Fine."])
+    assert (score.valid, score.value, score.category) == (False, 0.0, "undetermined")
+    assert score.detail.startswith("checker starved of CPU")
+
+
+def test_valid_documents_stay_valid_on_a_busy_machine():
+    """Two CPU-bound processes at normal priority, one per core here, beside the compiles
+    (which run at nice 10): the wall clock is generous enough that none is starved."""
+    samples = [path.read_text() for path in FIXTURES if path.name.startswith("ok-")] * 2
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        scores = scorer.score(samples)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert [s.category for s in scores] == ["ok"] * len(samples)
 
 
 def test_structural_check_without_pdflatex(monkeypatch):

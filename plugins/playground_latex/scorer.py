@@ -9,7 +9,8 @@ pdfTeX's file primitives that ignore ``openin_any`` (``\\pdfobj file``, ``\\pdfx
 LaTeX keeps copies (``\\tex_pdfobj:D``) and ``\\pdfprimitive`` brings them back. Inside, TeX's
 own guards stay on (``openin_any=p``, ``openout_any=p``, no shell escape), with CPU, file-size
 and memory limits. Where bubblewrap is missing or cannot start, pdflatex is not run at all:
-the structural check below stands in, and each verdict's detail says why.
+the structural check below stands in (as it does without pdflatex), and each verdict's detail
+says why.
 
 Verdicts: whitespace is "empty"; more than MAX_SAMPLE_CHARS characters is "too-large" (neither
 is compiled); a sample that uses its CPU_LIMIT_S seconds of CPU is "timeout"; one the wall clock
@@ -19,7 +20,6 @@ pdflatex stops there, so it was never checked.
 
 Partial credit: an invalid sample scores k / (n + 1), where n is its number of lines and
 k the number of them before the line pdflatex stopped at, so it is always below 1.
-Without pdflatex on PATH a structural check runs instead (see ``structural_score``).
 """
 
 from __future__ import annotations
@@ -169,8 +169,9 @@ def wrap(sample: str) -> tuple[str, int]:
     """The document to compile and how many lines precede the sample in it."""
     if r"\documentclass" in sample:
         return sample, 0
-    head = preamble() + ("" if r"\begin{document}" in sample else "\\begin{document}\n")
-    tail = "" if r"\end{document}" in sample else "\n\\end{document}\n"
+    document = {kind for _, kind, name in environments(sample) if name == "document"}  # outside comments
+    head = preamble() + ("" if "begin" in document else "\\begin{document}\n")
+    tail = "" if "end" in document else "\n\\end{document}\n"
     return head + sample + tail, head.count("\n")
 
 
@@ -199,6 +200,7 @@ def compile_latex(document: str, folder: Path) -> tuple[Outcome, str]:
         "HOME": str(folder),
         "TEXMFOUTPUT": str(folder),
         "TEXMFVAR": str(folder / "texmf-var"),  # where mktexpk puts the bitmap fonts it makes
+        "TMPDIR": str(folder),  # and where it makes them
         "openin_any": "p",
         "openout_any": "p",
         "LC_ALL": "C",
@@ -208,6 +210,7 @@ def compile_latex(document: str, folder: Path) -> tuple[Outcome, str]:
     log_path = folder / "sample.log"
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
     return outcome, log
+
 
 def classify(log: str) -> tuple[str, str, int | None]:
     """(category, detail, line in the document) from a pdflatex log."""
