@@ -267,7 +267,7 @@ def test_domains_lists_five_with_status(with_corpora, tmp_path, monkeypatch):
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert set(rows) == {"shakespeare", "names", "latex", "c", "wikipedia"}
     assert all(row["corpus"]["status"] == "ready" for row in rows.values())
-    assert rows["latex"]["requires"] == {"pdflatex": True}
+    assert rows["latex"]["requires"] == {"pdflatex": True, "bwrap": True}
     assert all(row["scorer"] for row in rows.values())
     assert [name for name, row in rows.items() if row["strict"]] == ["c"]
     assert [name for name, row in rows.items() if row["repair"]] == ["latex"]

@@ -67,5 +67,5 @@ def register_domains(register):
         postprocess=(complete,),
         score=score,
         repair=repair,
-        requires=("pdflatex",),
+        requires=("pdflatex", "bwrap"),
     ))
