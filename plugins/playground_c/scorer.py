@@ -1,22 +1,29 @@
 """Score C samples by parsing them with tree-sitter-c, which opens no file and runs nothing.
 
 A sample is valid when its syntax tree has no ERROR and no MISSING node. Its value is the
-fraction of its top-level definitions (see ``split_definitions``) that parse cleanly; the
-category and detail describe the first problem. tree-sitter knows no typedefs, so
-``foo_t x;`` with an unknown ``foo_t`` is fine, as a C grammar without headers must allow.
+fraction of its top-level definitions (see ``split_definitions``) that parse cleanly (below
+1 for an invalid sample); the category and detail describe the first problem. tree-sitter
+knows no typedefs, so ``foo_t x;`` with an unknown ``foo_t`` is fine, as a C grammar without
+headers must allow.
+
+``score_strict`` asks ``gcc -fsyntax-only`` instead, every directive blanked first. Besides
+the syntax categories it says "checker-crashed" (gcc died, ran out of memory or wrote what
+no diagnostic looks like), "timeout" (a runaway) and "undetermined" (stopped by the wall
+clock before it used its CPU time: a busy machine; playground.scoring asks again).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 from playground import Score
-from playground.sandbox import Limits, run_limited
+from playground.sandbox import Limits, Outcome, run_limited
 
 MISSING = {";": "missing-semicolon", "}": "missing-brace", ")": "missing-paren", "]": "missing-bracket"}
 PAIRS = (("{", "}", "unbalanced-braces"), ("(", ")", "unbalanced-parens"))
@@ -54,18 +61,23 @@ def parse(text: str):
 
 
 def _nodes(node):
-    """All nodes under ``node`` in document order."""
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(node.children))
+    """All nodes under ``node`` in document order (a tree cursor stays linear in deep trees)."""
+    cursor = node.walk()
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
 
 
 def _first_problem(node):
-    if not node.has_error and not node.is_missing:
-        return None
-    return next((n for n in _nodes(node) if n.is_error or n.is_missing), None)
+    """The first ERROR or MISSING node in document order: down through the first child
+    whose subtree holds one, so the clean rest of the tree is never visited."""
+    while node is not None and not (node.is_error or node.is_missing):
+        node = next((child for child in node.children if child.has_error or child.is_missing), None)
+    return node
 
 
 def _category(problem, root) -> str:
@@ -101,7 +113,10 @@ def _detail(problem) -> str:
 
 def top_level_units(root) -> list[tuple[int, int, bool]]:
     """(start byte, end byte, parses cleanly) of each top-level unit; comments are skipped
-    and the ``;`` after ``struct s {...}`` joins the unit before it."""
+    and the ``;`` after ``struct s {...}`` joins the unit before it. A root that is itself an
+    ERROR (``((((``: no translation unit at all) is one broken unit."""
+    if root.is_error:
+        return [(root.start_byte, root.end_byte, False)]
     units: list[tuple[int, int, bool]] = []
     for node in root.children:
         if node.type == "comment":
@@ -130,7 +145,7 @@ def score_one(sample: str) -> Score:
     problem = _first_problem(root)
     if problem is None:
         return Score(True, 1.0)
-    clean = sum(ok for _, _, ok in units)
+    clean = min(sum(ok for _, _, ok in units), len(units) - 1)  # below 1.0: it is invalid
     return Score(False, clean / len(units), _category(problem, root), _detail(problem))
 
 
@@ -139,7 +154,9 @@ def score(samples: list[str]) -> list[Score]:
     return [score_one(sample) for sample in samples]
 
 
-# Strict mode: gcc -fsyntax-only, which is only safe once no directive is left (see below).
+# Strict mode: gcc -fsyntax-only, which is only safe once no directive is left (see below),
+# and whose verdict is only trusted when its exit and all of its output are understood
+# (see ``verdict``).
 
 TRIGRAPHS = {"=": "#", "/": "\\", "'": "^", "(": "[", ")": "]", "!": "|", "<": "{", ">": "}", "-": "~"}
 STRICT_TIMEOUT_S = 10.0
@@ -256,34 +273,77 @@ def directive_lines(text: str) -> set[int]:
     return lines
 
 
+# gcc ends a line at "\n", "\r\n" or a lone "\r", and nowhere else (not at \f, \v, \x85 or
+# U+2028, where str.splitlines() does): the sample's line ends become "\n" first, and then
+# its lines are split at "\n" alone, by the finder and the blanker as by gcc.
+LINE_END = re.compile(r"\r\n?")
+# With -fpreprocessed gcc still obeys #pragma (``GCC dependency`` opens a file) and line
+# markers (``# 1 "other.c"``), from a line's first column. So a line that starts, after any
+# blanks, with a spelling of ``#`` is blanked too, whatever the finder made of its context.
+HASH_FIRST = re.compile(r"[\s\0\ufeff]*(?:#|%:|\?\?=)")
+
+
+def gcc_lines(text: str) -> list[str]:
+    """``text``'s lines as gcc reads them."""
+    return LINE_END.sub("\n", text).split("\n")
+
+
 def blank_directives(text: str) -> str:
-    """``text`` with every directive line emptied; line numbers stay the same."""
-    blank = directive_lines(text)
-    return "".join("\n" if i in blank else line for i, line in enumerate(text.splitlines(keepends=True)))
+    """``text`` split by ``gcc_lines`` and joined with LF, every directive line emptied: those
+    that ``directive_lines`` finds, and any that starts with a ``#``. Line numbers stay the same."""
+    lines = gcc_lines(text)
+    blank = directive_lines("\n".join(lines))
+    return "\n".join("" if i in blank or HASH_FIRST.match(line) else line for i, line in enumerate(lines))
 
 
 STRICT_LIMITS = Limits(timeout=STRICT_TIMEOUT_S, cpu=int(STRICT_TIMEOUT_S) + 2, file_size=2**20, memory=2**31)
+STRICT_CMD = ("gcc", "-fsyntax-only", "-fpreprocessed", "-x", "c", "-std=gnu11", "-w",
+              "-fdiagnostics-plain-output", "-")
+
+# What gcc writes on stderr: diagnostics ("sample.c:3:5: error: ...", the column may be
+# missing) and the lines that give their context; anything else means it did not finish.
+DIAGNOSTIC = re.compile(r"(?P<file>[^:]+):(?P<row>\d+):(?:(?P<col>\d+):)? "
+                        r"(?P<kind>fatal error|error|warning|note): (?P<message>.*)")
+CONTEXT = re.compile(r"sample\.c: (?:In function '.*'|At top level):")
 
 
 def strict_one(sample: str) -> Score:
+    if not top_level_units(parse(sample).root_node):
+        return Score(False, 0.0, "empty", "no C code")
     source = PRELUDE + _builtins(blank_annotations(blank_directives(sample)))
-    cmd = ["gcc", "-fsyntax-only", "-fpreprocessed", "-x", "c", "-std=gnu11", "-w", "-"]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     with tempfile.TemporaryDirectory(prefix="playground-c-") as folder:
-        outcome = run_limited(cmd, STRICT_LIMITS, Path(folder), env,
-                              stdin=source.encode("utf-8"))
-    if outcome.timed_out:
+        outcome = run_limited(STRICT_CMD, STRICT_LIMITS, Path(folder), env, stdin=source.encode("utf-8"))
+    return verdict(outcome, len(gcc_lines(sample)))
+
+
+def verdict(outcome: Outcome, n: int) -> Score:
+    """gcc's outcome on a sample of ``n`` lines. Valid: a clean exit with nothing on stderr,
+    or exit status 1 with errors that are all at sample.c and none of syntax (they come from
+    the missing headers). A crash, a runaway, or output that is neither is never valid; a
+    gcc stopped by the wall clock before it used its CPU time (a busy machine) is undetermined."""
+    if getattr(outcome, "starved", False):
+        return Score(False, 0.0, "undetermined", f"gcc was stopped at {STRICT_TIMEOUT_S:g} s, short of its CPU time")
+    if outcome.timed_out or outcome.returncode == -signal.SIGXCPU or "CPU time limit exceeded" in outcome.stderr:
         return Score(False, 0.0, "timeout", f"gcc ran past {STRICT_TIMEOUT_S:g} s")
-    n = sample.count("\n") + 1
-    for line in outcome.stderr.splitlines():
-        m = re.match(r"sample\.c:(\d+):(\d+): error: (.*)", line)
-        category = m and next((c for c, p in SYNTAX_ERRORS if re.match(p, m.group(3))), None)
+    if outcome.returncode == 0 and not outcome.stderr:
+        return Score(True, 1.0)
+    lines = [line for line in outcome.stderr.split("\n") if line]
+    found = [DIAGNOSTIC.fullmatch(line) for line in lines]
+    errors = [m for m in found if m and m["kind"] in ("error", "fatal error")]
+    strange = next((line for line, m in zip(lines, found) if m is None and not CONTEXT.fullmatch(line)), None)
+    if outcome.returncode != 1 or strange is not None or not errors:
+        code = outcome.returncode
+        status = f"gcc was killed by signal {-code}" if code < 0 else f"gcc exited with status {code}"
+        return Score(False, 0.0, "checker-crashed", f"{status}: {strange or 'no error reported'}"[:200])
+    for m in errors:
+        category = next((c for c, p in SYNTAX_ERRORS if re.match(p, m["message"])), None)
+        if category is None and (m["file"] != "sample.c" or m["kind"] == "fatal error"):
+            category = "syntax-error"  # not what the missing headers cause
         if category:
-            row = int(m.group(1))
-            value = min(max(row - 1, 0), n) / (n + 1)
-            return Score(False, value, category, f"line {row} col {m.group(2)}: {m.group(3)}")
-    if outcome.returncode < 0:
-        return Score(False, 0.0, "resource-limit", f"gcc killed by signal {-outcome.returncode}")
+            row = int(m["row"]) if m["file"] == "sample.c" else 1
+            where = f"line {row} col {m['col']}" if m["col"] else f"line {row}"
+            return Score(False, min(max(row - 1, 0), n) / (n + 1), category, f"{where}: {m['message']}")
     return Score(True, 1.0)
 
 
