@@ -118,7 +118,8 @@ class Check:
         self.problems: list[tuple[int, int, str, str]] = []
         self.swallowed: tuple[int, int, str, str] | None = None
         self.stack: list[list] = []  # [kind, position, line, braces left | nested refs]
-        self.crossed: list[tuple[list, tuple[int, int, str]]] = []  # (frame, where it was crossed)
+        self.open: dict[str, list[int]] = {}  # kind -> where in the stack its open frames are
+        self.crossed: dict[str, list[tuple[list, tuple[int, int, str]]]] = {}  # kind -> (frame, where crossed)
         self.tags: dict[str, list[tuple[int, int]]] = {}
         self.runs: list[int] = []  # apostrophe runs on the current logical line
         self.quote_line, self.quote_at = 0, (0, 0)
@@ -159,11 +160,12 @@ class Check:
                 self.close("{|", pos, line)
             else:
                 opener = {"braces_open": "{{", "link_open": "[[", "table_open": "{|"}[kind]
-                self.stack.append([opener, pos, line, len(m.group()) if opener == "{{" else 0])
+                self.push([opener, pos, line, len(m.group()) if opener == "{{" else 0])
         self.flush_quotes()
         for frame in self.stack:
             self.unmatched += constructs(frame)
-        for kind, pos, line, braces in self.stack + [frame for frame, _ in self.crossed]:
+        crossed = [frame for frames in self.crossed.values() for frame, _ in frames]
+        for kind, pos, line, braces in self.stack + crossed:
             opener = "{{{" if kind == "{{" and braces >= 3 else OPENER[kind]
             self.problem(pos, line, UNBALANCED[kind], f"{opener} opened here is never closed")
         for name, opened in self.tags.items():
@@ -178,7 +180,7 @@ class Check:
             if closing:
                 self.close("ref", pos, line)
             else:
-                self.stack.append(["ref", pos, line, []])
+                self.push(["ref", pos, line, []])
         elif name in PAIRED and not closing:
             self.tags.setdefault(name, []).append((pos, line))
         elif (name in PAIRED or name in OPAQUE) and closing:
@@ -189,36 +191,45 @@ class Check:
                 self.unmatched += 1
                 self.problem(pos, line, "unmatched-closing-tag", f"</{name}> closes no <{name}>")
 
+    def push(self, frame: list) -> None:
+        self.open.setdefault(frame[0], []).append(len(self.stack))
+        self.stack.append(frame)
+
+    def pop(self) -> list:
+        frame = self.stack.pop()
+        self.open[frame[0]].pop()
+        return frame
+
     def reach(self, kind: str, pos: int, line: int, closer: str) -> bool:
         """Bring the last open ``kind`` to the top of the stack; what was opened after it is
-        left unclosed, and crossed if its closer comes later. False when no ``kind`` is open."""
-        depth = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i][0] == kind), None)
-        if depth is None:
+        left unclosed, and crossed if its closer comes later. False when no ``kind`` is open.
+        (``open`` finds it at once: a scan down the stack made many closers quadratic.)"""
+        if not self.open.get(kind):
             return False
+        depth = self.open[kind][-1]
         for frame in self.stack[depth + 1 :]:
             self.unmatched += constructs(frame)
             message = (f"{closer} closes the {OPENER[kind]} of line {self.stack[depth][2]}"
                        f" across the {OPENER[frame[0]]} of line {frame[2]}")
-            self.crossed.append((frame, (pos, line, message)))
-        del self.stack[depth + 1 :]
+            self.crossed.setdefault(frame[0], []).append((frame, (pos, line, message)))
+        while len(self.stack) > depth + 1:
+            self.pop()
         return True
 
     def closes_nothing(self, kind: str, pos: int, line: int, closer: str) -> None:
         """A closer with no opener: crossed nesting if its opener was closed over before."""
         self.unmatched += 1
-        crossed = next((c for c in reversed(self.crossed) if c[0][0] == kind), None)
-        if crossed is None:
+        if not self.crossed.get(kind):
             self.problem(pos, line, UNBALANCED[kind], f"{closer} closes nothing")
         else:
-            self.crossed.remove(crossed)
-            where_pos, where_line, message = crossed[1]
+            _, (where_pos, where_line, message) = self.crossed[kind].pop()
             self.problem(where_pos, where_line, "crossed-nesting", message)
 
     def close(self, kind: str, pos: int, line: int) -> None:
         if not self.reach(kind, pos, line, CLOSER[kind]):
             self.closes_nothing(kind, pos, line, CLOSER[kind])
             return
-        _, _, _, nested = self.stack.pop()
+        _, _, _, nested = self.pop()
         self.matched += 1
         if kind != "ref":
             return
@@ -226,9 +237,8 @@ class Check:
             self.matched -= len(nested)
             self.unmatched += len(nested)
             self.problem(*nested[0], "nested-ref", "<ref> inside another <ref>")
-        outer = next((frame for frame in reversed(self.stack) if frame[0] == "ref"), None)
-        if outer is not None:
-            outer[3].append((pos, line))
+        if self.open.get("ref"):
+            self.stack[self.open["ref"][-1]][3].append((pos, line))
 
     def close_braces(self, count: int, pos: int, line: int) -> None:
         """A run of ``}``: it closes ``{{{`` parameters and ``{{`` templates three or two
@@ -243,7 +253,7 @@ class Check:
             count -= taken
             self.matched += 1
             if frame[3] < 2:
-                self.stack.pop()
+                self.pop()
 
     def flush_quotes(self) -> None:
         italic, bold = apostrophes(self.runs)
