@@ -38,6 +38,8 @@ def plausible_speaker(line: str) -> bool:
 
 
 def score_one(sample: str, known: frozenset[str]) -> Score:
+    if not sample.strip():
+        return Score(False, 0.0, "empty", "no text")
     words = [word.lower() for word in WORD.findall(sample)]
     if not words:
         return Score(False, 0.0, "no-words", "no words")
