@@ -322,7 +322,7 @@ def verdict(outcome: Outcome, n: int) -> Score:
     or exit status 1 with errors that are all at sample.c and none of syntax (they come from
     the missing headers). A crash, a runaway, or output that is neither is never valid; a
     gcc stopped by the wall clock before it used its CPU time (a busy machine) is undetermined."""
-    if getattr(outcome, "starved", False):
+    if outcome.starved:
         return Score(False, 0.0, "undetermined", f"gcc was stopped at {STRICT_TIMEOUT_S:g} s, short of its CPU time")
     if outcome.timed_out or outcome.returncode == -signal.SIGXCPU or "CPU time limit exceeded" in outcome.stderr:
         return Score(False, 0.0, "timeout", f"gcc ran past {STRICT_TIMEOUT_S:g} s")
