@@ -146,13 +146,18 @@ def percent(rate: float | None) -> str:
 
 
 def rates_line(rates: dict) -> str:
-    """valid k/n = p% (95% CI), the unique and novel rates, and the commonest errors."""
-    n, valid = rates["n"], rates["valid_rate"]
+    """valid k/n = p% (95% CI) over the samples with a verdict, how many were undetermined,
+    the unique and novel rates, and the commonest errors."""
+    categories = rates.get("categories") or {}
+    undetermined = rates.get("undetermined", categories.get("undetermined", 0))
+    judged, valid = rates["n"] - undetermined, rates["valid_rate"]
+    k = rates.get("valid", round((valid or 0.0) * judged))
     ci = rates.get("valid_ci") or (rates.get("ci") or {}).get("valid")
     interval = f" (95% CI {ci[0]:.0%}–{ci[1]:.0%})" if ci else ""
-    errors = [f"{c} {k}" for c, k in (rates.get("categories") or {}).items() if c != "ok"]
+    apart = f", {undetermined} undetermined" if undetermined else ""
+    errors = [f"{c} {count}" for c, count in categories.items() if c not in ("ok", "undetermined")]
     worst = f"; errors: {', '.join(errors[:3])}" + (", …" if len(errors) > 3 else "") if errors else ""
-    return (f"valid {round(valid * n)}/{n} = {percent(valid)}{interval}, unique {percent(rates['unique_rate'])}, "
+    return (f"valid {k}/{judged} = {percent(valid)}{interval}{apart}, unique {percent(rates['unique_rate'])}, "
             f"novel {percent(rates['novel_rate'])}{worst}")
 
 
@@ -197,7 +202,7 @@ def render_sweep(rows: list[dict], console: Console) -> None:
         table.add_column(name, justify="left" if name == "most common error" else "right")
     for row in rows:
         ci = row["valid_ci"]
-        errors = [c for c in row["categories"] if c != "ok"]
+        errors = [c for c in row["categories"] if c not in ("ok", "undetermined")]
         table.add_row(f"{row['temperature']:g}", percent(row["valid_rate"]),
                       f"{ci[0]:.0%}–{ci[1]:.0%}" if ci else "–", percent(row["unique_rate"]),
                       percent(row["novel_rate"]), escape(errors[0]) if errors else "")

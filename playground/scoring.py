@@ -7,12 +7,22 @@
 
 Each rate comes with a Wilson 95% interval, and the error categories with a histogram.
 ``BackgroundScorer`` scores batches on a worker thread, so that training never waits.
+
+Bounds, checked before any work: a sample file (or stdin) holds at most MAX_INPUT_BYTES and
+must be a regular file; one call scores at most MAX_SAMPLES samples; a sample of more than
+MAX_SAMPLE_CHARS characters is "oversized". Some verdicts are given here, never by a plugin:
+an empty or whitespace-only sample is "empty" and one that is not Unicode text (a lone
+surrogate) is "not-unicode", both invalid. A checker stopped by the wall clock before it used
+its CPU (a busy machine) says "undetermined": such a sample is scored once more, and if it
+stays undetermined it is left out of the valid rate and counted apart.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -26,6 +36,12 @@ from playground.domains import Domain, Score, lines_of
 from playground.errors import PlaygroundError, one_line
 
 Z95 = 1.959963984540054
+
+MAX_INPUT_BYTES = 8 * 2**20  # one sample file, JSONL file or stdin
+MAX_SAMPLES = 100_000  # samples in one call (the names corpus, 32,033 lines, fits)
+MAX_SAMPLE_CHARS = 1_000_000  # one sample; a longer one is "oversized"
+UNDETERMINED = "undetermined"
+EMPTY = Score(False, 0.0, "empty", "an empty sample")
 
 
 def wilson(k: int, n: int) -> tuple[float, float] | None:
@@ -56,20 +72,22 @@ class Rate:
 class Rates:
     """The aggregate over one batch of scored samples."""
 
-    valid: Rate
+    valid: Rate  # over the samples with a verdict: undetermined ones are left out
     unique: Rate
     novel: Rate | None  # None when the corpus is not at hand
     categories: dict[str, int] = field(default_factory=dict)
+    undetermined: int = 0
 
     @property
     def n(self) -> int:
-        return self.valid.n
+        return self.valid.n + self.undetermined
 
     def to_dict(self) -> dict[str, Any]:
         novel = self.novel or Rate(0, 0)
         return {
             "n": self.n,
             "valid": self.valid.k,
+            "undetermined": self.undetermined,
             "valid_rate": self.valid.value, "valid_ci": _pair(self.valid.ci),
             "unique_rate": self.unique.value, "unique_ci": _pair(self.unique.ci),
             "novel_rate": novel.value, "novel_ci": _pair(novel.ci),
@@ -94,15 +112,65 @@ def check_scorer(domain: Domain | None, strict: bool = False) -> Callable[[list[
 
 
 def score_samples(domain: Domain, samples: Sequence[str], strict: bool = False) -> list[Score]:
-    """The domain's verdict on each sample (its strict check with ``strict``), checked."""
+    """The verdict on each sample: ``screen``'s, else the domain's (its strict check with
+    ``strict``), checked; a sample left undetermined is scored once more."""
     scorer = check_scorer(domain, strict)
-    scores = list(scorer(list(samples)))
+    if len(samples) > MAX_SAMPLES:
+        raise PlaygroundError(f"{len(samples):,} samples to score; at most {MAX_SAMPLES:,} at a time")
+    scores = [screen(sample) for sample in samples]
+    todo = [i for i, score in enumerate(scores) if score is None]
+    for _ in range(2):  # the second time, for the undetermined only
+        if todo:
+            for i, score in zip(todo, _ask(domain, scorer, [samples[i] for i in todo])):
+                scores[i] = score
+            todo = [i for i in todo if scores[i].category == UNDETERMINED]
+    return scores  # type: ignore[return-value]  # every None was replaced
+
+
+def screen(sample: str) -> Score | None:
+    """The verdict on a sample that no plugin is asked about (empty, oversized, not Unicode
+    text), or None."""
+    if len(sample) > MAX_SAMPLE_CHARS:
+        return Score(False, 0.0, "oversized", f"{len(sample):,} characters; at most {MAX_SAMPLE_CHARS:,} are scored")
+    if not sample.strip():
+        return EMPTY
+    bad = lone_surrogate(sample)
+    return None if bad is None else Score(False, 0.0, "not-unicode", f"a lone surrogate at character {bad + 1}")
+
+
+def lone_surrogate(text: str) -> int | None:
+    """Where ``text`` holds a lone surrogate (no Unicode text does), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def _ask(domain: Domain, scorer: Callable[[list[str]], list[Score]], samples: list[str]) -> list[Score]:
+    """The plugin's verdicts, checked: one well-formed Score per sample."""
+    try:
+        scores = list(scorer(samples))
+    except PlaygroundError:
+        raise
+    except Exception as exc:  # a bug in the plugin: one line naming it, not a traceback
+        raise PlaygroundError(f"the {domain.name} scorer failed: {one_line(exc)[:300]}") from exc
     if len(scores) != len(samples):
         raise PlaygroundError(f"the {domain.name} scorer returned {len(scores)} scores for {len(samples)} samples")
     for s in scores:
-        if not isinstance(s, Score) or not 0.0 <= s.value <= 1.0:
-            raise PlaygroundError(f"the {domain.name} scorer returned {s!r}; a Score's value must lie in [0, 1]")
+        if not well_formed(s):
+            shown = repr(s).replace("\n", " ")[:200]
+            raise PlaygroundError(f"the {domain.name} scorer returned {shown}; a Score needs valid: bool, value: "
+                                  "a number that must lie in [0, 1], category: a non-empty str, detail: str")
     return scores
+
+
+def well_formed(score: object) -> bool:
+    """Whether ``score`` is a Score of the right types, its value in [0, 1] (so not NaN)."""
+    return (isinstance(score, Score) and isinstance(score.valid, bool)
+            and isinstance(score.value, (int, float)) and not isinstance(score.value, bool)
+            and 0.0 <= score.value <= 1.0 and isinstance(score.category, str) and bool(score.category)
+            and isinstance(score.detail, str))
 
 
 def novelty_index(domain: Domain) -> frozenset[str] | None:
@@ -137,16 +205,18 @@ def novelty(domain: Domain, samples: Sequence[str], index: frozenset[str] | None
 
 def measure(domain: Domain, samples: Sequence[str], scores: Sequence[Score],
             index: frozenset[str] | None = None) -> Rates:
-    """Valid, unique and novel rates of scored samples; novelty against ``index``."""
-    valid = [s for s, score in zip(samples, scores) if score.valid]
+    """Valid, unique and novel rates of scored samples; novelty against ``index``. The
+    undetermined samples are counted apart, outside the valid rate."""
+    judged = [(s, score) for s, score in zip(samples, scores) if score.category != UNDETERMINED]
+    valid = [s for s, score in judged if score.valid]
     distinct = list(dict.fromkeys(valid))
     novel = None
     if index is not None:
         counts = [novel_counts(domain, s, index) for s in distinct]
         novel = Rate(sum(k for k, _ in counts), sum(n for _, n in counts))
     categories = Counter(score.category for score in scores)
-    return Rates(Rate(len(valid), len(samples)), Rate(len(distinct), len(valid)), novel,
-                 dict(categories.most_common()))
+    return Rates(Rate(len(valid), len(judged)), Rate(len(distinct), len(valid)), novel,
+                 dict(categories.most_common()), undetermined=len(samples) - len(judged))
 
 
 @dataclass(frozen=True)
@@ -191,8 +261,8 @@ class BackgroundScorer:
     def _score(self, step: int, samples: list[str]) -> Scored:
         try:
             return Scored(step, samples, judge(self.domain, samples, self.strict))
-        except Exception as exc:  # a plugin's scorer failed: report it, keep training
-            return Scored(step, samples, error=one_line(exc))
+        except Exception as exc:  # a plugin's scorer failed: report its own error, keep training
+            return Scored(step, samples, error=one_line(exc.__cause__ or exc))
 
     def finished(self, wait: bool = False) -> list[Scored]:
         """The batches done so far, in submission order; with ``wait``, all of them."""
@@ -211,37 +281,94 @@ class BackgroundScorer:
 
 
 def read_samples(domain: Domain, files: Sequence[str] = (), jsonl: Sequence[str] = (),
-                 stdin: Callable[[], str] | None = None) -> list[tuple[str, str]]:
+                 stdin: Callable[[int], bytes | str] | None = None) -> list[tuple[str, str]]:
     """(source, sample) pairs: each file is one sample, or one per line for a corpus of
-    lines ("names.txt:3"); ``-`` reads ``stdin``; a JSONL file holds ``{"text": ...}`` rows
-    (``playground sample --json``)."""
+    lines ("names.txt:3"); ``-`` reads ``stdin`` (``stdin(n)`` returns at most n bytes); a
+    JSONL file holds ``{"text": ...}`` rows (``playground sample --json``). An input past a
+    bound (see the module) is a PlaygroundError, raised before anything is scored."""
     pairs: list[tuple[str, str]] = []
     for name in files:
-        text = stdin() if name == "-" and stdin else _read(name)
+        text = _decode(_read_stdin(stdin), "stdin") if name == "-" and stdin else _read(name)
         label = "stdin" if name == "-" else name
         if domain.corpus.kind == "lines" and domain.split is None:
-            pairs += [(f"{label}:{i}", line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
+            more = [(f"{label}:{i}", line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
         else:
             parts = domain.split_samples(text)
-            pairs += [(label if len(parts) == 1 else f"{label}#{i}", part) for i, part in enumerate(parts, 1)]
+            more = [(label if len(parts) == 1 else f"{label}#{i}", part) for i, part in enumerate(parts, 1)]
+        pairs += _bounded(more, len(pairs))
     for name in jsonl:
-        for i, line in enumerate(_read(name).splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise PlaygroundError(f"{name}:{i} is not JSON ({exc.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise PlaygroundError(f"{name}:{i} has no \"text\"; --jsonl reads `playground sample --json` output")
-            pairs.append((f"{name}:{i}", row["text"]))
+        pairs += _bounded(_jsonl_samples(name), len(pairs))
     return pairs
 
 
-def _read(name: str) -> str:
+def _jsonl_samples(name: str) -> list[tuple[str, str]]:
+    pairs = []
+    for i, line in enumerate(_read(name).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PlaygroundError(f"{name}:{i} is not JSON ({exc.msg})") from None
+        except RecursionError:
+            raise PlaygroundError(f"{name}:{i} is not JSON that can be read (nested too deeply)") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise PlaygroundError(f"{name}:{i} has no \"text\"; --jsonl reads `playground sample --json` output")
+        if lone_surrogate(row["text"]) is not None:
+            raise PlaygroundError(f"{name}:{i}: its \"text\" is not Unicode text (it holds a lone surrogate)")
+        pairs.append((f"{name}:{i}", row["text"]))
+    return pairs
+
+
+def _bounded(pairs: list[tuple[str, str]], before: int) -> list[tuple[str, str]]:
+    """``pairs``, which follow ``before`` others, once they are known to keep within the bounds."""
+    if before + len(pairs) > MAX_SAMPLES:
+        raise PlaygroundError(f"more than {MAX_SAMPLES:,} samples to score; give them in smaller batches")
+    for source, sample in pairs:
+        if len(sample) > MAX_SAMPLE_CHARS:
+            raise PlaygroundError(f"{source} holds {len(sample):,} characters; "
+                                  f"a sample may hold at most {MAX_SAMPLE_CHARS:,}")
+    return pairs
+
+
+def _read_stdin(stdin: Callable[[int], bytes | str]) -> bytes | str:
     try:
-        return Path(name).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PlaygroundError(f"{name} is not UTF-8 text") from None
+        data = stdin(MAX_INPUT_BYTES + 1)
+    except UnicodeDecodeError:  # a text-mode stdin decodes as it reads
+        raise PlaygroundError("stdin is not UTF-8 text") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise PlaygroundError(f"stdin holds more than {MAX_INPUT_BYTES:,} bytes, the limit for samples to score")
+    return data
+
+
+def _read(name: str) -> str:
+    """A sample file's text: a regular file of at most MAX_INPUT_BYTES, in UTF-8."""
+    try:  # not blocking: a FIFO that nobody writes to is refused below, not waited on
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise PlaygroundError(f"cannot read {name}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PlaygroundError(f"{name} is not a regular file (sample files are regular files of at most "
+                                  f"{MAX_INPUT_BYTES:,} bytes; pipe anything else to -)")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise PlaygroundError(f"cannot read {name}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_INPUT_BYTES:
+        raise PlaygroundError(f"{name} is larger than {MAX_INPUT_BYTES:,} bytes, the limit for a sample file")
+    return _decode(data, name)
+
+
+def _decode(data: bytes | str, name: str) -> str:
+    """Strict UTF-8; text read with surrogateescape (a text-mode stdin) holds lone surrogates."""
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PlaygroundError(f"{name} is not UTF-8 text") from None
+    if lone_surrogate(data) is not None:
+        raise PlaygroundError(f"{name} is not UTF-8 text")
+    return data

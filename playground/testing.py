@@ -32,7 +32,8 @@ def check_corpus(corpus: Corpus) -> None:
 def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[str] | str) -> None:
     """Check ``domain`` against the contract: a valid corpus spec; post-processing maps str to
     str; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
-    returns one Score per sample with a value in [0, 1] and a category, and is deterministic."""
+    calls an empty sample invalid with the category "empty", returns one Score per sample
+    with a bool verdict, a number in [0, 1] and a category, and is deterministic."""
     valid = [valid] if isinstance(valid, str) else list(valid)
     invalid = [invalid] if isinstance(invalid, str) else list(invalid)
     assert isinstance(domain, Domain), f"expected a playground.Domain, not {type(domain).__name__}"
@@ -47,6 +48,9 @@ def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[s
     assert len(scores) == len(samples), f"the scorer returned {len(scores)} scores for {len(samples)} samples"
     for sample, score in zip(samples, scores):
         assert isinstance(score, Score), f"the scorer returned {score!r}, not a playground.Score"
+        assert isinstance(score.valid, bool), f"{sample[:40]!r}: valid must be a bool, not {score.valid!r}"
+        assert isinstance(score.value, (int, float)) and not isinstance(score.value, bool), \
+            f"{sample[:40]!r}: value must be a number, not {score.value!r}"
         assert 0.0 <= score.value <= 1.0, f"value {score.value} of {sample[:40]!r} is outside [0, 1]"
         assert score.category, f"{sample[:40]!r} got an empty category"
         assert score.valid == (score.category == "ok"), f"{sample[:40]!r}: only valid samples are 'ok' ({score})"
@@ -56,3 +60,6 @@ def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[s
         assert not score.valid, f"the scorer accepts the broken sample {sample[:60]!r}"
     again = list(domain.score(samples))
     assert again == scores, "the scorer is not deterministic: two runs on the same samples differ"
+    empty = list(domain.score(["", " \n"]))  # playground.scoring never asks; the plugin must agree
+    assert len(empty) == 2 and all(isinstance(s, Score) and not s.valid and s.category == "empty" for s in empty), \
+        f"the scorer must call an empty sample invalid, with the category 'empty' (it says {empty})"

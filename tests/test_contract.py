@@ -34,7 +34,8 @@ def test_every_registered_domain_meets_the_contract(with_corpora):
 
 def words_domain(**changes) -> Domain:
     def score(samples):
-        return [Score(True, 1.0) if s.isalpha() else Score(False, 0.0, "not-a-word") for s in samples]
+        return [Score(True, 1.0) if s.isalpha() else Score(False, 0.0, "not-a-word" if s.strip() else "empty")
+                for s in samples]
 
     corpus = Corpus(sources=(Source("https://example.org/words.txt"),), kind="lines", license="CC0")
     return dataclasses.replace(Domain("words", "test words", corpus, score=score), **changes)
@@ -53,6 +54,10 @@ def words_domain(**changes) -> Domain:
     ({"score": lambda samples: [Score(s.isalpha(), 1.0, "ok" if s.isalpha() else "") for s in samples]},
      "empty category"),
     ({"score": lambda samples: [Score(s.isalpha(), 1.0, "ok") for s in samples]}, "only valid samples are 'ok'"),
+    ({"score": lambda samples: [Score(s.isalpha(), 1.0 * s.isalpha(), "ok" if s.isalpha() else "bad")
+                                for s in samples]}, "call an empty sample invalid, with the category 'empty'"),
+    ({"score": lambda samples: [Score(s.isalpha(), "1" if s.isalpha() else 0.0, "ok" if s.isalpha() else "empty")
+                                for s in samples]}, "value must be a number"),
     ({"score": lambda samples: [Score(s.isalpha(), 1.0, "ok" if s.isalpha() else "no") for s in samples][:1]},
      "returned 1 scores for 2"),
 ])

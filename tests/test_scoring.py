@@ -139,7 +139,7 @@ def test_read_samples_from_files_stdin_and_jsonl(tmp_path):
     one.write_text("ann\n\nbob\n")
     rows = tmp_path / "s.jsonl"
     rows.write_text(json.dumps({"text": "zed", "index": 0}) + "\n\n" + json.dumps({"text": "a b"}) + "\n")
-    pairs = read_samples(lines_domain(), [str(one), "-"], [str(rows)], stdin=lambda: "cid\n")
+    pairs = read_samples(lines_domain(), [str(one), "-"], [str(rows)], stdin=lambda n: b"cid\n")
     assert pairs == [(f"{one}:1", "ann"), (f"{one}:3", "bob"), ("stdin:1", "cid"),
                      (f"{rows}:1", "zed"), (f"{rows}:3", "a b")]
     stream = dataclasses.replace(lines_domain(), corpus=Corpus())
