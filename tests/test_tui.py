@@ -1,14 +1,16 @@
 """The TUI, driven by Textual's Pilot: pick a domain, train, see scored samples, steer, stop."""
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
 from playground import plugins
+from playground.errors import PlaygroundError
 from playground.tui.app import PlaygroundApp
 from playground.tui.neuron_screen import NeuronScreen
 from playground.tui.screens import HelpScreen, SampleScreen
-from playground.tui.widgets import DomainPicker, SampleStream, bars
+from playground.tui.widgets import DomainPicker, NowPanel, SampleStream, Settings, bars
 
 TINY = {"layers": 1, "hidden": 32, "embed": 16, "seq_len": 16, "batch_size": 8, "warmup": 5, "max_steps": 4000,
         "eval_every": 20, "score_samples": 8, "length": 40}
@@ -55,10 +57,10 @@ def test_pick_names_train_see_scored_samples_and_stop(with_corpora):
             assert record.score["category"] in ("ok", "too-short", "too-long", "empty", "not-letters")
             row = stream.get_row_at(0)
             assert str(row[1]) in ("✓", "✗") and row[3] in ("new", "known", "–")
-            assert app.state.loss and app.state.status == "training"
+            assert app.controller.state.loss and app.controller.state.status == "training"
             await pilot.press("s")
-            await until(pilot, lambda: app.state.status == "finished")
-            return app.state.run_dir
+            await until(pilot, lambda: app.controller.state.status == "finished")
+            return app.controller.state.run_dir
 
     run_dir = asyncio.run(scenario())
     assert (Path(run_dir) / "checkpoints" / "last.pt").is_file()
@@ -69,10 +71,10 @@ def test_quitting_stops_training_and_keeps_a_checkpoint(with_corpora):
         app = names_app()
         async with app.run_test() as pilot:
             await pilot.press("s")
-            await until(pilot, lambda: app.state.step > 5)
+            await until(pilot, lambda: app.controller.state.step > 5)
             await pilot.press("q")
             await until(pilot, lambda: not app.is_running)
-        return app.state.run_dir
+        return app.controller.state.run_dir
 
     run_dir = asyncio.run(scenario())
     assert (Path(run_dir) / "checkpoints" / "last.pt").is_file()
@@ -83,59 +85,100 @@ def test_pause_sample_now_and_temperature(with_corpora):
         app = names_app()
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("s")
-            await until(pilot, lambda: app.state.step > 5)
+            await until(pilot, lambda: app.controller.state.step > 5)
             await pilot.press("p")
-            assert app.state.status == "paused"
+            assert app.controller.state.status == "paused"
             await pilot.pause(0.5)
-            step = app.state.step
+            step = app.controller.state.step
             await pilot.press("plus", "plus")
-            assert app.query_one("#set-temperature").value == "1.2" and app.steering.temperature == 1.2
+            assert app.query_one("#set-temperature").value == "1.2" and app.controller.steering.temperature == 1.2
             await pilot.press("n")  # answered while paused
-            await until(pilot, lambda: app.judged_now is not None)  # streamed, then judged
-            assert app.judged_now.text == app.now_text  # (a name may be empty: the model can end at once)
-            assert app.judged_now in app.query_one(SampleStream).records.values()
-            assert app.state.step == step  # nothing trained while paused
+            now = app.query_one(NowPanel)
+            await until(pilot, lambda: now.judged is not None)  # streamed, then judged
+            assert now.judged.text == now.text  # (a name may be empty: the model can end at once)
+            assert now.judged in app.query_one(SampleStream).records.values()
+            assert app.controller.state.step == step  # nothing trained while paused
             await pilot.press("p")
-            await until(pilot, lambda: app.state.step > step)
+            await until(pilot, lambda: app.controller.state.step > step)
             await pilot.press("s")
-            await until(pilot, lambda: app.state.status == "finished")
+            await until(pilot, lambda: app.controller.state.status == "finished")
 
     asyncio.run(scenario())
 
 
-async def key_latency(app, key: str, done) -> float:
-    """Seconds from a key reaching the app to ``done()`` (Pilot.press would also wait for the
-    CPU to go idle, which it never does while training)."""
-    from textual import events
-
-    start = time.perf_counter()
-    app._driver.send_message(events.Key(key, None))
-    while not done():
-        if time.perf_counter() - start > 5:
-            raise AssertionError(f"{key} was not handled within 5 s")
-        await asyncio.sleep(0.002)
-    return time.perf_counter() - start
-
-
-def test_a_key_press_is_handled_within_200_ms_while_training(with_corpora):
-    async def scenario():  # names' own model (2x256), evals and scoring every 10 steps
-        app = Recording(plugins.host().domains["names"], {"eval_every": 10, "score_samples": 8, "length": 40})
-        latencies = []
+def test_a_key_press_is_handled_while_training(with_corpora):
+    """Training holds the GIL in bursts; a key still gets through before the run ends. How
+    fast is a benchmark (bench/tui_latency.py), not a test."""
+    async def scenario():
+        app = names_app(max_steps=100_000)
         async with app.run_test() as pilot:
             await pilot.press("s")
-            await until(pilot, lambda: app.state.step > 5)
-            for _ in range(10):
-                latencies.append(await key_latency(app, "question_mark", lambda: isinstance(app.screen, HelpScreen)))
-                latencies.append(await key_latency(app, "escape", lambda: not isinstance(app.screen, HelpScreen)))
-            assert app.state.status == "training"
-            await pilot.press("s")
-            await until(pilot, lambda: app.state.status == "finished")
-        return latencies
+            await until(pilot, lambda: app.controller.state.step > 5)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            assert app.controller.state.status == "training"
+            await pilot.press("escape", "s")
+            await until(pilot, lambda: app.controller.state.status == "finished")
+            assert app.controller.state.step < 100_000
 
-    latencies = sorted(asyncio.run(scenario()))
-    # 20 presses: opening and closing the help. Most take 10-70 ms on 2 busy cores; a rare one
-    # is caught behind a burst of the run's own work, so the bound is on 90% of them.
-    assert latencies[int(0.9 * len(latencies)) - 1] < 0.2, latencies
+    asyncio.run(scenario())
+
+
+def test_a_typed_max_time_replaces_the_max_steps_budget_as_on_the_command_line(with_corpora):
+    from playground.run import run_settings
+
+    flags = {k: v for k, v in TINY.items() if k != "max_steps"}
+    names = plugins.host().domains["names"]
+
+    async def scenario():
+        app = Recording(names, flags)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert app.query_one("#set-max_steps").value == "2000" and app.query_one("#set-max_time").value == ""
+            await pilot.click("#set-max_time")
+            await pilot.press("6", "0", "escape", "s")
+            await until(pilot, lambda: app.controller.run is not None)
+            config = app.controller.run.config
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "finished")
+            return config
+
+    config = asyncio.run(scenario())
+    assert config.train.max_steps is None and config.train.max_time == 60
+    assert config == run_settings(names, {**flags, "max_time": 60})
+
+
+def test_only_the_changed_settings_are_sent_typed_by_their_declarations(with_corpora):
+    async def scenario():
+        app = names_app(hidden=64)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            settings = app.query_one(Settings)
+            assert settings.changes() == {}
+            settings.field("lr").value = "0.01"
+            settings.field("layers").value = "3"
+            settings.field("hidden").value = ""  # cleared: back to the domain's default
+            assert settings.changes() == {"lr": 0.01, "layers": 3, "hidden": None}
+            settings.field("layers").value = "2.5"
+            try:
+                settings.changes()
+            except PlaygroundError as exc:
+                return str(exc)
+
+    assert asyncio.run(scenario()) == "layers: '2.5' is not a whole number"
+
+
+def test_the_switch_interval_is_restored_when_the_app_exits(with_corpora):
+    before = sys.getswitchinterval()
+
+    async def scenario():
+        app = names_app()
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            return sys.getswitchinterval()
+
+    during = asyncio.run(scenario())
+    assert during < before and sys.getswitchinterval() == before
 
 
 def test_a_missing_corpus_is_a_notification_not_a_crash(tmp_path):
@@ -143,7 +186,7 @@ def test_a_missing_corpus_is_a_notification_not_a_crash(tmp_path):
         app = names_app()
         async with app.run_test() as pilot:
             await pilot.press("s")
-            await until(pilot, lambda: app.state.status == "failed")
+            await until(pilot, lambda: app.controller.state.status == "failed")
             await pilot.pause()
             return app.shown
 
@@ -234,7 +277,7 @@ def test_a_missing_pdflatex_is_a_warning(with_corpora, monkeypatch, tmp_path):
             return app.shown
 
     shown = asyncio.run(scenario())
-    assert any(sev == "warning" and "pdflatex not found" in msg for sev, msg in shown)
+    assert any(sev == "warning" and "pdflatex" in msg and "not found" in msg for sev, msg in shown)
 
 
 def test_the_tui_command_passes_training_flags_as_settings(monkeypatch, with_corpora):

@@ -7,7 +7,8 @@ from playground import plugins
 from playground.events import (EvalCompleted, RunStarted, StepCompleted, ValidityMeasured)
 from playground.tui.app import PlaygroundApp
 from playground.tui.screens import SampleScreen
-from playground.tui.widgets import SampleRecord, SampleStream
+from playground.tui.state import SampleRecord
+from playground.tui.widgets import SampleStream
 
 CONFIG = {"model": {}, "train": {"max_steps": 2000, "max_time": None}, "sample": {}}
 NAMES = ["emma", "zorblax", "x", "kaylin", "brynnleigh", "ava"]
@@ -15,7 +16,7 @@ NAMES = ["emma", "zorblax", "x", "kaylin", "brynnleigh", "ava"]
 
 def canned_run(app: PlaygroundApp) -> None:
     """A run 600 steps in: losses falling, three validity measurements, six scored names."""
-    state = app.state
+    state = app.controller.state
     state.update(RunStarted(run_dir="runs/names-demo", domain="names", config=CONFIG, n_params=800_000,
                             vocab_size=28, device="cpu"))
     for step in range(1, 601):

@@ -1,81 +1,36 @@
 """`playground tui`: train a domain, watch the loss fall and each sample's verdict arrive, steer.
 
-Training runs in a thread worker that only updates a RunState and posts messages; the UI
-redraws the per-step figures from the RunState four times a second, so a fast run cannot
-flood it. Scoring happens off the UI thread too: the run's own background scorer for the
-validity batches, a thread worker for the sample asked for with `n`.
+The app lays out the screen, maps keys to the run controller (which owns the run, its thread
+worker and its RunState) and routes messages to the widgets; widgets that need a worker own
+it (the fetch bar, the sample-now panel, the neuron screen). The per-step figures are redrawn
+from the RunState four times a second, so a fast run cannot flood the UI.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
-from textual import work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.message import Message
-from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 
 from playground.domains import Domain
-from playground.engine.steering import Steering
-from playground.errors import PlaygroundError, one_line
-from playground.events import (CheckpointSaved, Event, RunFinished, RunStarted, SampleGenerated, SampleScored,
-                               SampleStreamed, ScoringFailed, ValidityMeasured)
+from playground.errors import PlaygroundError
+from playground.events import RunFinished, RunStarted, SampleGenerated, SampleStreamed, ScoringFailed
+from playground.tui.controller import RunController
+from playground.tui.messages import CorpusFetched, Judged, Notice, RunEvent, SamplesScored, TrainingFailed
 from playground.tui.screens import HelpScreen, SampleScreen
-from playground.tui.state import RunState
-from playground.tui.widgets import (Chart, DomainPicker, NowPanel, SampleRecord, SampleStream, Settings, status_line,
-                                    verdict)
+from playground.tui.widgets import (Chart, DomainPicker, FetchBar, NowPanel, SampleStream, Settings, plot_run,
+                                    status_line)
 
-
-class RunEvent(Message):
-    """An event of the run (or of a sample asked for), for the UI thread."""
-
-    def __init__(self, event: Event):
-        super().__init__()
-        self.event = event
-
-
-class SamplesScored(Message):
-    """One validity batch's samples with their verdicts, in one message."""
-
-    def __init__(self, records: list[SampleRecord]):
-        super().__init__()
-        self.records = records
-
-
-class Problem(Message):
-    """Something failed in a worker: shown as a notification, never as a traceback."""
-
-    def __init__(self, text: str, severity: str = "error"):
-        super().__init__()
-        self.text, self.severity = text, severity
-
-
-class Judged(Message):
-    def __init__(self, record: SampleRecord):
-        super().__init__()
-        self.record = record
-
-
-class FetchProgress(Message):
-    def __init__(self, done: int, total: int | None):
-        super().__init__()
-        self.done, self.total = done, total
-
-
-# What the UI reacts to one by one; the rest reaches it through the RunState or in batches.
-UI_EVENTS = (RunStarted, ScoringFailed, SampleStreamed, SampleGenerated, CheckpointSaved, RunFinished)
-
-
-def said(exc: BaseException) -> str:
-    """A PlaygroundError's own message, any other exception as one line with its type."""
-    return str(exc) if isinstance(exc, PlaygroundError) else one_line(exc)
+# Training holds the GIL in short bursts between torch ops; while the app runs it hands the GIL
+# over more often than every 5 ms (Python's default), so keys and redraws are not kept waiting.
+SWITCH_INTERVAL = 0.0005
 
 
 class PlaygroundApp(App):
@@ -94,16 +49,15 @@ class PlaygroundApp(App):
         Binding("escape", "focus_samples", show=False),
     ]
 
-    def __init__(self, domain: Domain | None = None, overrides: dict[str, Any] | None = None,
+    def __init__(self, domain: Domain | None = None, flags: dict[str, Any] | None = None,
                  checkpoint: Path | None = None):
+        """``flags``: training settings as the command line gave them (None: not given)."""
         super().__init__()
         self.wanted = domain.name if domain else None
         self.extra = domain  # an ad-hoc text domain joins the registered ones
-        self.flags, self.checkpoint = dict(overrides or {}), checkpoint
+        self.flags, self.opened = dict(flags or {}), checkpoint
         self.domains: dict[str, Domain] = {}
-        self.state = RunState()
-        self.steering: Steering | None = None
-        self.run_domain: Domain | None = None
+        self.controller = RunController(self)
         self.quitting = False
 
     def compose(self) -> ComposeResult:
@@ -111,7 +65,7 @@ class PlaygroundApp(App):
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield DomainPicker(id="picker")
-                yield ProgressBar(id="fetch", show_eta=False)
+                yield FetchBar(id="fetch", show_eta=False)
                 yield Settings(id="settings")
             with Vertical(id="main"):
                 with Horizontal(id="charts"):
@@ -122,55 +76,46 @@ class PlaygroundApp(App):
         yield Static(id="status")
         yield Footer()
 
-    # -- start-up and domain choice ---------------------------------------------------
-
     def on_mount(self) -> None:
         from playground import plugins
 
-        # Training holds the GIL in short bursts between torch ops; hand it over more often
-        # (the default is every 5 ms) so that keys and redraws are not kept waiting.
-        sys.setswitchinterval(0.0005)
+        self.switch_interval = sys.getswitchinterval()  # put back when the app ends
+        sys.setswitchinterval(SWITCH_INTERVAL)
         host = plugins.host()
         self.domains = dict(host.domains)
         if self.extra is not None:
             self.domains.setdefault(self.extra.name, self.extra)
         for info in host.broken():
             self.notify(f"plugin {info.name!r} is broken: {info.error}", severity="warning", timeout=10)
-        self.query_one("#fetch", ProgressBar).display = False
-        if self.checkpoint is not None:
-            self.open_checkpoint(self.checkpoint)
-        self.show_domains(self.wanted)
+        if self.opened is not None:
+            self.open_checkpoint(self.opened)
+        self.query_one(DomainPicker).show(self.domains, self.wanted)
         self.query_one(DomainPicker).focus()
         self.ticker = self.set_interval(0.25, self.refresh_live)
         self.refresh_live()
 
-    def show_domains(self, selected: str | None = None) -> None:
-        from playground.corpora import domain_status
+    def on_unmount(self) -> None:
+        """However the app ends, a run still going stops (with its checkpoint) rather than
+        waiting forever, paused, in its thread."""
+        self.ticker.stop()
+        self.controller.stop()
+        sys.setswitchinterval(self.switch_interval)
 
-        rows = [domain_status(d) for d in sorted(self.domains.values(), key=lambda d: d.name)]
-        ready = [row["name"] for row in rows if row["corpus"]["status"] == "ready"]
-        self.query_one(DomainPicker).show(rows, selected or (ready[0] if ready else None))
+    # -- domains and settings ---------------------------------------------------------
 
-    @property
-    def selected(self) -> Domain | None:
-        picker = self.query_one(DomainPicker)
-        if picker.highlighted is None:
-            return None
-        return self.domains.get(picker.get_option_at_index(picker.highlighted).id)
-
-    def on_option_list_option_highlighted(self, message: DomainPicker.OptionHighlighted) -> None:
-        domain = self.domains.get(message.option.id)
-        if domain is None or self.training:
-            return
+    @on(OptionList.OptionHighlighted, "#picker")
+    def domain_highlighted(self, message: OptionList.OptionHighlighted) -> None:
+        """Prefill the settings with what a run of this domain would get."""
         from playground.run import run_settings
 
+        domain = self.domains.get(message.option.id)
+        if domain is None or self.controller.training:
+            return
         try:
-            config = run_settings(domain, self.flags)
+            self.query_one(Settings).fill(run_settings(domain, self.flags))
         except PlaygroundError as exc:
             self.notify(str(exc), severity="error")
             return
-        values = {**dataclasses.asdict(config.model), **dataclasses.asdict(config.train), **dataclasses.asdict(config.sample)}
-        self.query_one(Settings).fill(values)
         self.sub_title = domain.description
         missing = domain.missing_tools()
         if missing:
@@ -179,231 +124,139 @@ class PlaygroundApp(App):
 
     # -- training ---------------------------------------------------------------------
 
-    @property
-    def training(self) -> bool:
-        return self.state.status in ("starting", "training", "paused", "stopping")
-
     def action_start_stop(self) -> None:
-        if self.training:
-            self.steering.stop.set()
-            self.state.status = "stopping"
+        if self.controller.training:
+            self.controller.stop()
             return
-        domain = self.selected
+        domain = self.query_one(DomainPicker).selected
         if domain is None:
             self.notify("pick a domain first", severity="warning")
             return
-        try:
-            settings = self.query_one(Settings).read()
-        except ValueError as exc:
+        try:  # the settings the user changed, on top of the command line's
+            flags = {**self.flags, **self.query_one(Settings).changes()}
+        except PlaygroundError as exc:
             self.notify(str(exc), severity="error")
             return
-        overrides = {**self.flags, **{k: v for k, v in settings.items() if v is not None}}
-        self.steering = Steering(temperature=overrides.get("temperature"))
-        self.run_domain = domain
-        self.state = RunState(status="starting")
         self.query_one(SampleStream).reset()
-        self.train_in_background(domain, overrides)
-
-    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def train_in_background(self, domain: Domain, overrides: dict[str, Any]) -> None:
-        from playground.run import run_training
-
-        scored: list[SampleRecord] = []
-        try:
-            for event in run_training(domain, overrides, steering=self.steering):
-                self.state.update(event)  # steps, losses and rates reach the UI through the state
-                if isinstance(event, SampleScored):
-                    scored.append(SampleRecord(event.step, event.text, event.score, event.novel))
-                elif isinstance(event, ValidityMeasured):  # the batch is complete
-                    self.post_message(SamplesScored(scored))
-                    scored = []
-                elif isinstance(event, UI_EVENTS):
-                    self.post_message(RunEvent(event))
-        except Exception as exc:  # shown as a notification, never a traceback
-            self.state.status = "failed"
-            self.post_message(Problem(f"training failed: {said(exc)}"))
-            if self.quitting:
-                self.call_from_thread(self.exit)
+        self.controller.start(domain, flags)
 
     def action_pause(self) -> None:
-        if not self.training or self.state.status == "stopping":
-            return
-        if self.steering.paused.is_set():
-            self.steering.paused.clear()
-            self.state.status = "training"
-        else:
-            self.steering.paused.set()
-            self.state.status = "paused"
+        self.controller.toggle_pause()
 
-    def on_run_event(self, message: RunEvent) -> None:
+    @on(RunEvent)
+    def run_event(self, message: RunEvent) -> None:
         event = message.event
         if isinstance(event, RunStarted):
             self.notify(f"training {event.domain} on {event.device} → {event.run_dir}")
         elif isinstance(event, ScoringFailed):
             self.notify(f"scoring failed at step {event.step}: {event.error}", severity="warning")
-        elif isinstance(event, SampleStreamed):
-            now = self.query_one(NowPanel)
-            self.now_text += event.text
-            now.update(Text(self.now_text[-600:]))
-        elif isinstance(event, SampleGenerated) and event.on_demand:
-            self.now_text = event.text
-            self.query_one(NowPanel).update(Text(event.text[-600:] or "(empty sample)"))
-            self.judge_in_background(self.run_domain, event.step, event.text)
-        elif isinstance(event, CheckpointSaved) and event.checkpoint_kind in ("last", "best"):
-            self.checkpoint = Path(event.path)
+        elif isinstance(event, (SampleStreamed, SampleGenerated)):
+            self.query_one(NowPanel).show(event)
         elif isinstance(event, RunFinished):
-            self.notify(f"finished at step {event.step}: {event.reason}; checkpoint {self.checkpoint}")
+            self.notify(f"finished at step {event.step}: {event.reason}; checkpoint {self.controller.checkpoint}")
             if self.quitting:
                 self.exit()
 
-    def on_samples_scored(self, message: SamplesScored) -> None:
+    @on(TrainingFailed)
+    def training_failed(self, message: TrainingFailed) -> None:
+        self.notify(message.text, severity="error", timeout=10)
+        if self.quitting:
+            self.exit()
+
+    @on(SamplesScored)
+    def samples_scored(self, message: SamplesScored) -> None:
         self.query_one(SampleStream).add(*message.records)
 
-    def on_problem(self, message: Problem) -> None:
+    @on(Judged)  # the sample asked for with `n`, from the now panel
+    def sample_judged(self, message: Judged) -> None:
+        self.query_one(SampleStream).add(message.record)
+
+    @on(Notice)
+    def notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, timeout=10)
 
     def refresh_live(self) -> None:
-        state = self.state
+        state = self.controller.state
+        steering = self.controller.steering
         try:
             status = self.query_one("#status", Static)
             loss, rates = self.query_one("#loss-chart", Chart), self.query_one("#rate-chart", Chart)
-            temperature = (self.steering.temperature if self.steering else None) or self.temperature
+            temperature = (steering.temperature if steering else None) or self.temperature
         except NoMatches:  # a last tick while the app closes
             return
         status.update(status_line(state, temperature))
-        with state.lock:
-            loss.plot("loss", list(state.loss), f"{state.loss[-1]:.3f}" if state.loss else "")
-            loss.plot("val", list(state.val_loss), f"{state.val_loss[-1]:.3f}" if state.val_loss else "")
-            for name in ("valid", "unique", "novel"):
-                values = list(getattr(state, name))
-                rates.plot(name, values, f"{values[-1]:.0%}" if values else "", scale=(0.0, 1.0))
+        plot_run(state, loss, rates)
 
-    # -- sampling and judging ---------------------------------------------------------
-
-    now_text = ""  # the sample asked for with `n`, as it streams in
-    judged_now: SampleRecord | None = None  # and its verdict, once it has one
+    # -- sampling and steering --------------------------------------------------------
 
     @property
     def temperature(self) -> float | None:
-        text = self.query_one("#set-temperature", Input).value.strip()
-        try:
-            return float(text) if text else None
-        except ValueError:
-            return None
+        return self.query_one(Settings).value("temperature")
 
     def action_temperature(self, delta: float) -> None:
         value = round(max(0.1, (self.temperature or 1.0) + delta), 2)
-        self.query_one("#set-temperature", Input).value = f"{value:g}"
-        if self.steering is not None:
-            self.steering.temperature = value
+        self.query_one(Settings).field("temperature").value = f"{value:g}"
+        self.controller.steer_temperature(value)
 
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        if message.input.id == "set-temperature" and self.steering is not None and self.temperature:
-            self.steering.temperature = self.temperature
+    @on(Input.Submitted, "#set-temperature")
+    def temperature_typed(self) -> None:
+        if self.temperature:
+            self.controller.steer_temperature(self.temperature)
 
     def action_sample_now(self) -> None:
-        self.now_text, self.judged_now = "", None
-        if self.training:
-            self.query_one(NowPanel).update("sampling from the current model…")
-            self.steering.sample_now.set()
-        elif self.checkpoint is not None:
-            self.query_one(NowPanel).update(f"sampling from {self.checkpoint}…")
-            self.sample_in_background(self.checkpoint, self.temperature)
+        now, run = self.query_one(NowPanel), self.controller
+        if run.training:
+            now.begin("sampling from the current model…", run.domain)
+            run.sample_now()
+        elif run.checkpoint is not None:
+            now.begin(f"sampling from {run.checkpoint}…", run.domain)
+            now.sample(run.checkpoint, self.temperature)
         else:
             self.notify("start training (s), or open a checkpoint with --checkpoint, to sample", severity="warning")
 
-    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
-    def sample_in_background(self, checkpoint: Path, temperature: float | None) -> None:
-        from playground.sampling import load_sampler
-
-        try:
-            sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature}, self.run_domain)
-            for event in sampler.streamed():
-                self.post_message(RunEvent(event))
-        except Exception as exc:
-            self.post_message(Problem(f"sampling failed: {said(exc)}"))
-
-    @work(thread=True, group="judge", exit_on_error=False)
-    def judge_in_background(self, domain: Domain | None, step: int, text: str) -> None:
-        from playground.scoring import judge
-
-        if domain is None or domain.score is None:
-            self.post_message(Problem("this domain has no scorer", "information"))
-            return
-        try:
-            judgement = judge(domain, [text])
-        except Exception as exc:
-            self.post_message(Problem(f"scoring failed: {said(exc)}"))
-            return
-        self.post_message(Judged(SampleRecord(step, text, judgement.scores[0].to_dict(), judgement.novel[0])))
-
-    def on_judged(self, message: Judged) -> None:
-        record = self.judged_now = message.record
-        self.query_one(SampleStream).add(record)
-        heading = verdict(record.score)
-        if not record.score["valid"]:
-            heading.append(f"  {record.score['detail']}")  # in the verdict's style
-        self.query_one(NowPanel).update(Text.assemble(heading, "\n", self.now_text[-500:]))
-
-    # -- corpus, run folders, screens -------------------------------------------------
+    # -- corpus, checkpoints, screens -------------------------------------------------
 
     def action_fetch(self) -> None:
-        domain = self.selected
-        if domain is None:
-            return
         from playground.corpora import find_corpus
 
+        domain = self.query_one(DomainPicker).selected
+        if domain is None:
+            return
         if find_corpus(domain) is not None:
             self.notify(f"the {domain.name} corpus is already here")
             return
-        bar = self.query_one("#fetch", ProgressBar)
-        bar.display = True
-        bar.update(total=None, progress=0)
-        self.fetch_in_background(domain)
+        self.query_one(FetchBar).fetch(domain)
 
-    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
-    def fetch_in_background(self, domain: Domain) -> None:
-        from playground.corpora import fetch
-
-        try:
-            fetch(domain, progress=lambda label, done, total: self.post_message(FetchProgress(done, total)))
-            self.post_message(Problem(f"fetched the {domain.name} corpus", "information"))
-        except Exception as exc:
-            self.post_message(Problem(f"fetching {domain.name} failed: {said(exc)}"))
-        self.call_from_thread(self.fetch_done, domain.name)
-
-    def on_fetch_progress(self, message: FetchProgress) -> None:
-        self.query_one("#fetch", ProgressBar).update(total=message.total, progress=message.done)
-
-    def fetch_done(self, name: str) -> None:
-        self.query_one("#fetch", ProgressBar).display = False
-        self.show_domains(name)
+    @on(CorpusFetched)
+    def corpus_fetched(self, message: CorpusFetched) -> None:
+        if message.error is None:
+            self.notify(f"fetched the {message.domain} corpus")
+        else:
+            self.notify(f"fetching {message.domain} failed: {message.error}", severity="error", timeout=10)
+        self.query_one(DomainPicker).show(self.domains, message.domain)
 
     def open_checkpoint(self, path: Path) -> None:
         """Sample, score and explore an existing run or checkpoint, without training."""
-        from playground.run import run_domain
-        from playground.run_folder import find_checkpoint
-
         try:
-            self.checkpoint = find_checkpoint(path, "best", "last")
-            self.run_domain = run_domain(path, self.domains, required=False)
+            self.controller.open(path, self.domains)
         except PlaygroundError as exc:
-            self.checkpoint = None
             self.notify(str(exc), severity="error")
             return
-        self.wanted = self.run_domain.name if self.run_domain else self.wanted
-        self.notify(f"opened {self.checkpoint}: n samples from it, v explores its neurons")
+        if self.controller.domain is not None:
+            self.wanted = self.controller.domain.name
+        self.notify(f"opened {self.controller.checkpoint}: n samples from it, v explores its neurons")
 
     def action_neurons(self) -> None:
-        if self.checkpoint is None:
+        from playground.tui.neuron_screen import NeuronScreen
+
+        if self.controller.checkpoint is None:
             self.notify("no checkpoint yet: train (s) until one is saved, or open one with --checkpoint",
                         severity="warning")
             return
-        from playground.tui.neuron_screen import NeuronScreen
+        self.push_screen(NeuronScreen(self.controller.checkpoint, self.controller.domain))
 
-        self.push_screen(NeuronScreen(self.checkpoint, self.run_domain))
-
-    def on_data_table_row_selected(self, message: SampleStream.RowSelected) -> None:
+    @on(DataTable.RowSelected, "#stream")
+    def sample_selected(self, message: DataTable.RowSelected) -> None:
         record = self.query_one(SampleStream).records.get(message.row_key.value)
         if record is not None:
             self.push_screen(SampleScreen(record))
@@ -414,17 +267,10 @@ class PlaygroundApp(App):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def on_unmount(self) -> None:
-        """However the app ends, a run still going stops (with its checkpoint) rather than
-        waiting forever, paused, in its thread."""
-        self.ticker.stop()
-        if self.steering is not None:
-            self.steering.stop.set()
-
     async def action_quit(self) -> None:
-        if self.training and not self.quitting:
+        if self.controller.training and not self.quitting:
             self.quitting = True
             self.notify("stopping: saving a checkpoint…")
-            self.steering.stop.set()
+            self.controller.stop()
             return
         self.exit()

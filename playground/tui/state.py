@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, StepCompleted,
                                ValidityMeasured)
 
 HISTORY = 400  # points kept per curve
+
+
+@dataclass
+class SampleRecord:
+    """A judged sample, as the sample stream lists it."""
+
+    step: int
+    text: str
+    score: dict[str, Any]  # Score.to_dict()
+    novel: float | None
 
 
 @dataclass

@@ -1,66 +1,138 @@
-"""The main screen's parts: domain picker, settings, charts, sample stream, status bar."""
+"""The main screen's parts: domain picker, corpus fetch bar, settings, charts, the sample asked
+for, the sample stream, the status bar. A widget that needs a worker owns it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Mapping
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from playground.tui.state import RunState
+from playground.domains import Domain
+from playground.engine.config import RunConfig, Setting, declared
+from playground.errors import PlaygroundError
+from playground.events import Event, SampleGenerated, SampleStreamed
+from playground.tui.messages import CorpusFetched, FetchProgress, Judged, Notice, RunEvent, said
+from playground.tui.state import RunState, SampleRecord
 
-# The settings panel: (config key, label). Empty means the domain's default (or "every eval").
-SETTINGS = (("cell", "cell"), ("layers", "layers"), ("hidden", "hidden"), ("seq_len", "seq-len"),
-            ("batch_size", "batch"), ("lr", "lr"), ("max_steps", "max-steps"), ("max_time", "max-time"),
-            ("temperature", "temperature"), ("score_every", "score-every"))
+# The settings with a label in the settings panel, in declaration order.
+PANEL = tuple(s for s in declared("model", "train", "sample") if s.panel)
+KIND = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def shown(value: Any) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parsed(setting: Setting, text: str) -> Any:
+    """A panel field's text as its setting's declared type; empty is None (not given)."""
+    if not text:
+        return None
+    try:
+        if setting.type is bool:
+            return {"true": True, "false": False}[text.lower()]
+        return setting.type(text)
+    except (KeyError, ValueError):
+        raise PlaygroundError(f"{setting.panel}: {text!r} is not {KIND[setting.type]}") from None
 
 
 class DomainPicker(OptionList):
     """Every registered domain, plugins included, with its corpus status."""
 
-    def show(self, rows: list[dict], selected: str | None) -> None:
+    domains: dict[str, Domain] = {}
+
+    def show(self, domains: Mapping[str, Domain], selected: str | None = None) -> None:
+        """List ``domains``, highlighting ``selected`` (default: the first with its corpus here)."""
+        from playground.corpora import domain_status
+
+        self.domains = dict(domains)
+        rows = [domain_status(d) for d in sorted(self.domains.values(), key=lambda d: d.name)]
+        ready = [row["name"] for row in rows if row["corpus"]["status"] == "ready"]
+        selected = selected or (ready[0] if ready else None)
         self.clear_options()
         for row in rows:
-            ready = row["corpus"]["status"] == "ready"
-            mark = "[green]●[/]" if ready else "[red]○[/]"
-            self.add_option(Option(f"{mark} {row['name']}" + ("" if ready else " [dim](f: fetch)[/]"), id=row["name"]))
+            hint = "" if row["name"] in ready else " [dim](f: fetch)[/]"
+            mark = "[green]●[/]" if row["name"] in ready else "[red]○[/]"
+            self.add_option(Option(f"{mark} {row['name']}{hint}", id=row["name"]))
         names = [row["name"] for row in rows]
         if selected in names:
             self.highlighted = names.index(selected)
 
+    @property
+    def selected(self) -> Domain | None:
+        if self.highlighted is None:
+            return None
+        return self.domains.get(self.get_option_at_index(self.highlighted).id)
+
+
+class FetchBar(ProgressBar):
+    """A corpus download under way, fetched by its own worker; hidden otherwise."""
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def fetch(self, domain: Domain) -> None:
+        self.display = True
+        self.update(total=None, progress=0)
+        self._download(domain)
+
+    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
+    def _download(self, domain: Domain) -> None:
+        from playground.corpora import fetch
+
+        try:
+            fetch(domain, progress=lambda label, done, total: self.post_message(FetchProgress(done, total)))
+        except Exception as exc:
+            self.post_message(CorpusFetched(domain.name, said(exc)))
+        else:
+            self.post_message(CorpusFetched(domain.name))
+
+    def on_fetch_progress(self, message: FetchProgress) -> None:
+        message.stop()
+        self.update(total=message.total, progress=message.done)
+
+    def on_corpus_fetched(self) -> None:  # the message goes on to the app
+        self.display = False
+
 
 class Settings(Vertical):
-    """One input per setting, prefilled from the domain's defaults and the command line."""
+    """An input per panel setting, prefilled with the run's resolved settings. Only the
+    fields the user changes are sent: the rest stay the domain's or the command line's, so a
+    typed max-time replaces the max-steps budget just as ``--max-time`` does."""
+
+    prefilled: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        for key, label in SETTINGS:
-            yield Label(label, classes="setting-label")
-            yield Input(id=f"set-{key}", compact=True, classes="setting")
+        for setting in PANEL:
+            yield Label(setting.panel, classes="setting-label")
+            yield Input(id=f"set-{setting.name}", compact=True, classes="setting")
 
-    def fill(self, values: dict[str, Any]) -> None:
-        for key, _ in SETTINGS:
-            value = values.get(key)
-            self.query_one(f"#set-{key}", Input).value = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    def field(self, name: str) -> Input:
+        return self.query_one(f"#set-{name}", Input)
 
-    def read(self) -> dict[str, Any]:
-        """The settings as overrides: typed values, None where empty."""
-        out: dict[str, Any] = {}
-        for key, label in SETTINGS:
-            text = self.query_one(f"#set-{key}", Input).value.strip()
-            if not text:
-                out[key] = None
-            elif key == "cell":
-                out[key] = text
-            else:
-                try:
-                    out[key] = int(text) if key not in ("lr", "max_time", "temperature") else float(text)
-                except ValueError:
-                    raise ValueError(f"{label}: {text!r} is not a number") from None
-        return out
+    def fill(self, config: RunConfig) -> None:
+        """Show a run's resolved settings as the unchanged state."""
+        self.prefilled = {s.name: shown(getattr(getattr(config, s.section), s.name)) for s in PANEL}
+        for name, text in self.prefilled.items():
+            self.field(name).value = text
+
+    def changes(self) -> dict[str, Any]:
+        """The settings whose text differs from the prefilled one, typed; PlaygroundError
+        names the first that does not parse."""
+        return {s.name: parsed(s, text) for s in PANEL
+                if (text := self.field(s.name).value.strip()) != self.prefilled.get(s.name, "")}
+
+    def value(self, name: str) -> Any:
+        """A field's current value, or None if it is empty or does not parse."""
+        try:
+            return parsed(next(s for s in PANEL if s.name == name), self.field(name).value.strip())
+        except PlaygroundError:
+            return None
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -97,14 +169,6 @@ class Chart(Vertical):
         line = self.query_one(f"#bars-{name}", Static)
         line.update(bars(values, line.size.width, *(scale or (None, None))))
         self.query_one(f"#label-{name}", Label).update(f"{name} {shown}")
-
-
-@dataclass
-class SampleRecord:
-    step: int
-    text: str
-    score: dict[str, Any]
-    novel: float | None
 
 
 def verdict(score: dict[str, Any], *, short: bool = False) -> Text:
@@ -144,6 +208,16 @@ class SampleStream(DataTable):
             self.move_cursor(row=self.row_count - 1)
 
 
+def plot_run(state: RunState, loss: Chart, rates: Chart) -> None:
+    """The training and validation loss, and the validity rates on a 0..1 scale."""
+    with state.lock:
+        loss.plot("loss", list(state.loss), f"{state.loss[-1]:.3f}" if state.loss else "")
+        loss.plot("val", list(state.val_loss), f"{state.val_loss[-1]:.3f}" if state.val_loss else "")
+        for name in ("valid", "unique", "novel"):
+            values = list(getattr(state, name))
+            rates.plot(name, values, f"{values[-1]:.0%}" if values else "", scale=(0.0, 1.0))
+
+
 def status_line(state: RunState, temperature: float | None) -> str:
     """step, chars/s, elapsed, ETA, device, temperature and what the run is doing."""
     with state.lock:
@@ -166,4 +240,60 @@ def clock(seconds: float) -> str:
 
 
 class NowPanel(Static):
-    """The sample asked for with `n`, streaming in, then its verdict."""
+    """The sample asked for with `n`: streamed in (from the run, or from a checkpoint by its
+    own worker), then judged by another; its Judged message goes on to the sample stream."""
+
+    text = ""  # as it streams in
+    judged: SampleRecord | None = None  # its verdict, once it has one
+    domain: Domain | None = None  # whose scorer judges it
+
+    def begin(self, note: str, domain: Domain | None) -> None:
+        self.text, self.judged, self.domain = "", None, domain
+        self.update(note)
+
+    def show(self, event: Event) -> None:
+        """A piece of the sample, or the whole of it (which is then judged)."""
+        if isinstance(event, SampleStreamed):
+            self.text += event.text
+            self.update(Text(self.text[-600:]))
+        elif isinstance(event, SampleGenerated) and event.on_demand:
+            self.text = event.text
+            self.update(Text(event.text[-600:] or "(empty sample)"))
+            self._judge(self.domain, event.step, event.text)
+
+    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    def sample(self, checkpoint: Path, temperature: float | None) -> None:
+        """Stream one sample from a checkpoint."""
+        from playground.sampling import load_sampler
+
+        try:
+            sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature}, self.domain)
+            for event in sampler.streamed():
+                self.post_message(RunEvent(event))
+        except Exception as exc:
+            self.post_message(Notice(f"sampling failed: {said(exc)}"))
+
+    def on_run_event(self, message: RunEvent) -> None:  # from its own worker
+        message.stop()
+        self.show(message.event)
+
+    @work(thread=True, group="judge", exit_on_error=False)
+    def _judge(self, domain: Domain | None, step: int, text: str) -> None:
+        from playground.scoring import judge
+
+        if domain is None or domain.score is None:
+            self.post_message(Notice("this domain has no scorer", "information"))
+            return
+        try:
+            judgement = judge(domain, [text])
+        except Exception as exc:
+            self.post_message(Notice(f"scoring failed: {said(exc)}"))
+            return
+        self.post_message(Judged(SampleRecord(step, text, judgement.scores[0].to_dict(), judgement.novel[0])))
+
+    def on_judged(self, message: Judged) -> None:
+        record = self.judged = message.record
+        heading = verdict(record.score)
+        if not record.score["valid"]:
+            heading.append(f"  {record.score['detail']}")  # in the verdict's style
+        self.update(Text.assemble(heading, "\n", self.text[-500:]))
