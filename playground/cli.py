@@ -354,7 +354,7 @@ def score(
     scoring.check_scorer(target, strict)
     if repair and target.repair is None:
         raise PlaygroundError(f"domain {target.name!r} has no repair step (--repair)")
-    pairs = scoring.read_samples(target, files or [], jsonl or [], stdin=sys.stdin.read)
+    pairs = scoring.read_samples(target, files or [], jsonl or [], stdin=sys.stdin.buffer.read)
     if not pairs:
         raise PlaygroundError("no samples: give sample FILEs, - for stdin, or --jsonl FILE")
     for tool in target.missing_tools():

@@ -5,6 +5,7 @@ No torch at import time: the events and samplers come in already made.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -21,7 +22,7 @@ from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinishe
 
 if TYPE_CHECKING:
     from playground.domains import Score
-    from playground.run import Sampler
+    from playground.sampling import Sampler
     from playground.scoring import Judgement
 
 
@@ -36,56 +37,72 @@ def bits(nats: float) -> float:
 
 def render_training(events: Iterable[Event], console: Console | None = None, json_lines: bool = False) -> str:
     """Show a run as it happens; return the reason it finished ("" if it never did)."""
-    reason = ""
     if json_lines:
+        reason = ""
         for event in events:
             _print_json(event.to_dict())
-            if isinstance(event, RunFinished):
-                reason = event.reason
+            reason = event.reason if isinstance(event, RunFinished) else reason
         return reason
-    console = console or Console()
-    progress = Progress(TextColumn("step {task.completed:>6.0f}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                        TextColumn("loss {task.fields[loss]:.4f}"), TextColumn("{task.fields[speed]:>8,.0f} chars/s"),
-                        TimeElapsedColumn(), console=console, transient=True)
-    task = None
-    by_time = False
+    view = TrainingView(console or Console())
     try:
         for event in events:
-            if isinstance(event, RunStarted):
-                progress.start()  # not before: a run that fails to start leaves no stray line
-                train = event.config["train"]
-                by_time = train["max_steps"] is None
-                total = train["max_time"] if by_time else train["max_steps"]
-                task = progress.add_task("train", total=total, completed=0 if by_time else event.step,
-                                         loss=math.nan, speed=0.0)
-                model = event.config["model"]
-                verb = f"resuming at step {event.step}" if event.step else "training"
-                console.print(f"{verb} {event.domain}: {model['layers']}x{model['hidden']} {model['cell']}, "
-                              f"{event.n_params:,} parameters, vocab {event.vocab_size}, on {event.device}"
-                              f" -> {event.run_dir}", highlight=False)
-            elif isinstance(event, StepCompleted) and task is not None:
-                done = min(event.elapsed_s, total) if by_time else event.step
-                progress.update(task, completed=done, loss=event.loss, speed=event.chars_per_s)
-            elif isinstance(event, EvalCompleted):
-                best = "  (best)" if event.is_best else ""
-                console.print(f"step {event.step:>6}  train {event.train_loss:.4f}  val {event.val_loss:.4f} nats/char"
-                              f"  = {bits(event.val_loss):.3f} bits/char{best}", highlight=False)
-            elif isinstance(event, SampleGenerated):
-                console.print(f"[dim]sample at step {event.step}:[/dim]")
-                console.print(event.text, markup=False, highlight=False)
-            elif isinstance(event, ValidityMeasured):
-                console.print(f"step {event.step:>6}  {rates_line(event.to_dict())}", highlight=False)
-            elif isinstance(event, ScoringFailed):
-                console.print(f"[yellow]step {event.step:>6}  scoring failed:[/] {escape(event.error)}")
-            elif isinstance(event, CheckpointSaved):
-                console.print(f"[dim]saved {event.path}[/dim]", highlight=False)
-            elif isinstance(event, RunFinished):
-                reason = event.reason
-                console.print(f"finished at step {event.step}: {event.reason}", highlight=False)
+            view.show(event)
     finally:
-        if progress.live.is_started:
-            progress.stop()
-    return reason
+        view.close()
+    return view.reason
+
+
+class TrainingView:
+    """A run on the terminal: a progress line, and a printed line per eval, sample, validity
+    measurement and checkpoint."""
+
+    def __init__(self, console: Console):
+        self.console, self.reason, self.task, self.by_time, self.total = console, "", None, False, 0.0
+        self.progress = Progress(TextColumn("step {task.completed:>6.0f}"), BarColumn(),
+                                 TextColumn("{task.percentage:>3.0f}%"), TextColumn("loss {task.fields[loss]:.4f}"),
+                                 TextColumn("{task.fields[speed]:>8,.0f} chars/s"), TimeElapsedColumn(),
+                                 console=console, transient=True)
+
+    def show(self, event: Event) -> None:
+        say = functools.partial(self.console.print, highlight=False)
+        match event:
+            case RunStarted():
+                self.started(event)
+            case StepCompleted() if self.task is not None:
+                done = min(event.elapsed_s, self.total) if self.by_time else event.step
+                self.progress.update(self.task, completed=done, loss=event.loss, speed=event.chars_per_s)
+            case EvalCompleted():
+                best = "  (best)" if event.is_best else ""
+                say(f"step {event.step:>6}  train {event.train_loss:.4f}  val {event.val_loss:.4f} nats/char"
+                    f"  = {bits(event.val_loss):.3f} bits/char{best}")
+            case SampleGenerated():
+                say(f"[dim]sample at step {event.step}:[/dim]")
+                say(event.text, markup=False)
+            case ValidityMeasured():
+                say(f"step {event.step:>6}  {rates_line(event.to_dict())}")
+            case ScoringFailed():
+                say(f"[yellow]step {event.step:>6}  scoring failed:[/] {escape(event.error)}")
+            case CheckpointSaved():
+                say(f"[dim]saved {event.path}[/dim]")
+            case RunFinished():
+                self.reason = event.reason
+                say(f"finished at step {event.step}: {event.reason}")
+
+    def started(self, event: RunStarted) -> None:
+        self.progress.start()  # not before: a run that fails to start leaves no stray line
+        train, model = event.config["train"], event.config["model"]
+        self.by_time = train["max_steps"] is None
+        self.total = train["max_time"] if self.by_time else train["max_steps"]
+        self.task = self.progress.add_task("train", total=self.total, completed=0 if self.by_time else event.step,
+                                           loss=math.nan, speed=0.0)
+        verb = f"resuming at step {event.step}" if event.step else "training"
+        self.console.print(f"{verb} {event.domain}: {model['layers']}x{model['hidden']} {model['cell']}, "
+                           f"{event.n_params:,} parameters, vocab {event.vocab_size}, on {event.device}"
+                           f" -> {event.run_dir}", highlight=False)
+
+    def close(self) -> None:
+        if self.progress.live.is_started:
+            self.progress.stop()
 
 
 def render_samples(sampler: Sampler, console: Console | None = None, json_lines: bool = False,
@@ -147,12 +164,9 @@ def percent(rate: float | None) -> str:
 
 def rates_line(rates: dict) -> str:
     """valid k/n = p% (95% CI) over the samples with a verdict, how many were undetermined,
-    the unique and novel rates, and the commonest errors."""
-    categories = rates.get("categories") or {}
-    undetermined = rates.get("undetermined", categories.get("undetermined", 0))
-    judged, valid = rates["n"] - undetermined, rates["valid_rate"]
-    k = rates.get("valid", round((valid or 0.0) * judged))
-    ci = rates.get("valid_ci") or (rates.get("ci") or {}).get("valid")
+    the unique and novel rates, and the commonest errors (``rates``: Rates.to_dict()'s schema)."""
+    categories, undetermined = rates["categories"], rates["undetermined"]
+    judged, valid, k, ci = rates["n"] - undetermined, rates["valid_rate"], rates["valid"], rates["valid_ci"]
     interval = f" (95% CI {ci[0]:.0%}–{ci[1]:.0%})" if ci else ""
     apart = f", {undetermined} undetermined" if undetermined else ""
     errors = [f"{c} {count}" for c, count in categories.items() if c not in ("ok", "undetermined")]

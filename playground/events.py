@@ -90,14 +90,21 @@ class SampleScored(Event):
 
 @dataclass(frozen=True)
 class ValidityMeasured(Event):
+    """One validity batch's rates: the fields are exactly ``scoring.Rates.to_dict()``'s, the one
+    schema for rates that ``score --json``, ``sweep`` and the run's metrics.jsonl share."""
+
     kind: ClassVar[str] = "validity_measured"
     step: int
-    valid_rate: float
+    n: int  # samples drawn
+    valid: int  # of them valid
+    valid_rate: float | None  # over the samples with a verdict; None when none has one
+    valid_ci: list[float] | None  # Wilson 95% [low, high]
     unique_rate: float | None  # None when no sample was valid
+    unique_ci: list[float] | None
     novel_rate: float | None  # None when no sample was valid, or the corpus is not at hand
-    n: int
-    ci: dict[str, list[float]] = field(default_factory=dict)  # rate name -> Wilson 95% [low, high]
+    novel_ci: list[float] | None
     categories: dict[str, int] = field(default_factory=dict)  # error category (or "ok") -> samples
+    undetermined: int = 0  # samples whose checker was starved of CPU: left out of valid_rate
 
 
 @dataclass(frozen=True)

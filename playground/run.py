@@ -211,10 +211,11 @@ class Run:
         """Log an event in the run folder and hand it to the plugins (rank 0 only)."""
         if not self.world.main:
             return
-        if isinstance(event, (SampleGenerated, SampleScored)):
-            jsonl.append(self.folder.samples, event.to_dict())
-        elif isinstance(event, (StepCompleted, EvalCompleted, ValidityMeasured, ScoringFailed)):
-            jsonl.append(self.folder.metrics, event.to_dict())
+        match event:
+            case SampleGenerated() | SampleScored():
+                jsonl.append(self.folder.samples, event.to_dict())
+            case StepCompleted() | EvalCompleted() | ValidityMeasured() | ScoringFailed():
+                jsonl.append(self.folder.metrics, event.to_dict())
         if self.tracker is not None:
             self.tracker.track_event(event)
 

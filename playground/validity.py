@@ -13,19 +13,13 @@ from playground import jsonl
 from playground.domains import Domain
 from playground.events import CheckpointSaved, Event, SampleScored, SamplesDrawn, ScoringFailed, ValidityMeasured
 from playground.run_folder import RunFolder
-from playground.scoring import BackgroundScorer, Rates, Scored
+from playground.scoring import BackgroundScorer, Scored
 
 
 def best_valid_rate(metrics: Path) -> float:
     """The highest valid rate a run's metrics.jsonl records so far (0.0 for none)."""
     measured = [row.get("valid_rate") or 0.0 for row in jsonl.rows(metrics) if row.get("event") == ValidityMeasured.kind]
     return max(measured, default=0.0)
-
-
-def validity_event(step: int, rates: Rates) -> ValidityMeasured:
-    d = rates.to_dict()
-    ci = {name: d[f"{name}_ci"] for name in ("valid", "unique", "novel") if d[f"{name}_ci"]}
-    return ValidityMeasured(step, d["valid_rate"], d["unique_rate"], d["novel_rate"], rates.n, ci, rates.categories)
 
 
 class LiveValidity:
@@ -52,7 +46,7 @@ class LiveValidity:
         judgement = batch.judgement
         for text, score, novel in zip(batch.samples, judgement.scores, judgement.novel):
             yield SampleScored(batch.step, text, score.to_dict(), novel)
-        yield validity_event(batch.step, judgement.rates)
+        yield ValidityMeasured(batch.step, **judgement.rates.to_dict())
         rate = judgement.rates.valid.value or 0.0
         if rate > 0 and rate >= self.best_rate:  # ties go to the later, better-trained model
             self.best_rate = rate

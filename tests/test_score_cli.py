@@ -136,7 +136,8 @@ def test_render_scores_fits_80_columns():
     out = io.StringIO()
     score = Score(False, 0.25, "undefined-control-sequence", "! Undefined control sequence. l.4 see \\foo")
     render_scores(["/a/rather/long/path/to/some/sample.tex"], [score], [0.5],
-                  {"n": 1, "valid_rate": 0.0, "valid_ci": [0.0, 0.79], "unique_rate": None, "novel_rate": None,
+                  {"n": 1, "valid": 0, "undetermined": 0, "valid_rate": 0.0, "valid_ci": [0.0, 0.79],
+                   "unique_rate": None, "unique_ci": None, "novel_rate": None, "novel_ci": None,
                    "categories": {"undefined-control-sequence": 1}}, Console(file=out, width=80))
     text = out.getvalue()
     assert all(len(line) <= 80 for line in text.splitlines())

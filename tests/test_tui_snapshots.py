@@ -23,7 +23,8 @@ def canned_run(app: PlaygroundApp) -> None:
         state.update(StepCompleted(step, 3.3 * 0.9985**step + 1.9, 3e-3, 60_000.0, step / 14))
         if step % 100 == 0:
             state.update(EvalCompleted(step, 2.0 + 300 / (step + 200), 2.1 + 300 / (step + 200), True))
-            state.update(ValidityMeasured(step, min(1.0, 0.6 + step / 1500), 1.0, 0.8, 32))
+            valid = min(1.0, 0.6 + step / 1500)
+            state.update(ValidityMeasured(step, 32, round(valid * 32), valid, None, 1.0, None, 0.8, None))
     records = []
     for name in NAMES:
         valid = 2 <= len(name) <= 20 and name.isalpha()

@@ -187,11 +187,8 @@ def resolve(flags: Mapping[str, Any] | None = None, config_file: Path | None = N
         if any(key in layer for key in BUDGET):
             config.train.max_steps = config.train.max_time = None
         apply(config, layer)
-    t = config.train
-    if t.score_every is None:
-        t.score_every = t.eval_every if scorer else 0
-    _check(scorer or not t.score_every, f"this domain has no validity scorer to run every {t.score_every} steps "
-                                        "(use --score-every 0)")
+    if config.train.score_every is None:
+        config.train.score_every = config.train.eval_every if scorer else 0
     validate(config)
     return config
 

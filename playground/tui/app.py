@@ -145,17 +145,17 @@ class PlaygroundApp(App):
 
     @on(RunEvent)
     def run_event(self, message: RunEvent) -> None:
-        event = message.event
-        if isinstance(event, RunStarted):
-            self.notify(f"training {event.domain} on {event.device} → {event.run_dir}")
-        elif isinstance(event, ScoringFailed):
-            self.notify(f"scoring failed at step {event.step}: {event.error}", severity="warning")
-        elif isinstance(event, (SampleStreamed, SampleGenerated)):
-            self.query_one(NowPanel).show(event)
-        elif isinstance(event, RunFinished):
-            self.notify(f"finished at step {event.step}: {event.reason}; checkpoint {self.controller.checkpoint}")
-            if self.quitting:
-                self.exit()
+        match event := message.event:
+            case RunStarted():
+                self.notify(f"training {event.domain} on {event.device} → {event.run_dir}")
+            case ScoringFailed():
+                self.notify(f"scoring failed at step {event.step}: {event.error}", severity="warning")
+            case SampleStreamed() | SampleGenerated():
+                self.query_one(NowPanel).show(event)
+            case RunFinished():
+                self.notify(f"finished at step {event.step}: {event.reason}; checkpoint {self.controller.checkpoint}")
+                if self.quitting:
+                    self.exit()
 
     @on(TrainingFailed)
     def training_failed(self, message: TrainingFailed) -> None:

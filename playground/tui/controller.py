@@ -22,9 +22,6 @@ from playground.events import (CheckpointSaved, Event, RunFinished, RunStarted, 
 from playground.tui.messages import RunEvent, SamplesScored, TrainingFailed, said
 from playground.tui.state import RunState, SampleRecord
 
-# What the UI reacts to one by one; the rest reaches it through the RunState or in batches.
-UI_EVENTS = (RunStarted, ScoringFailed, SampleStreamed, SampleGenerated, RunFinished)
-
 
 class RunController:
     """One run at a time: start, pause, stop, steer; and the checkpoint to sample from."""
@@ -76,15 +73,16 @@ class RunController:
 
     def route(self, event: Event) -> None:
         """Pass an event on to the UI (in the worker thread): one by one, or a batch at a time."""
-        if isinstance(event, SampleScored):
-            self._scored.append(SampleRecord(event.step, event.text, event.score, event.novel))
-        elif isinstance(event, ValidityMeasured):  # the batch is complete
-            self.app.post_message(SamplesScored(self._scored))
-            self._scored = []
-        elif isinstance(event, CheckpointSaved) and event.checkpoint_kind in ("last", "best"):
-            self.checkpoint = Path(event.path)
-        elif isinstance(event, UI_EVENTS):
-            self.app.post_message(RunEvent(event))
+        match event:
+            case SampleScored():
+                self._scored.append(SampleRecord(event.step, event.text, event.score, event.novel))
+            case ValidityMeasured():  # the batch is complete
+                self.app.post_message(SamplesScored(self._scored))
+                self._scored = []
+            case CheckpointSaved(checkpoint_kind="last" | "best"):
+                self.checkpoint = Path(event.path)
+            case RunStarted() | ScoringFailed() | SampleStreamed() | SampleGenerated() | RunFinished():
+                self.app.post_message(RunEvent(event))  # what the UI reacts to one by one
 
     def stop(self) -> None:
         """Stop the run at its next step (paused or not), saving a checkpoint."""

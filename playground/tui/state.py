@@ -42,23 +42,24 @@ class RunState:
 
     def update(self, event: Event) -> None:
         with self.lock:
-            if isinstance(event, RunStarted):
-                self.status, self.run_dir, self.device, self.step = "training", event.run_dir, event.device, event.step
-                self.max_steps = event.config["train"]["max_steps"]
-                self.max_time = event.config["train"]["max_time"]
-            elif isinstance(event, StepCompleted):
-                self.step, self.elapsed, self.chars_per_s = event.step, event.elapsed_s, event.chars_per_s
-                self.loss.append(event.loss)
-                if len(self.loss) > 2 * HISTORY:  # keep the whole run's shape: halve the resolution
-                    self.loss = self.loss[1::2]
-            elif isinstance(event, EvalCompleted):
-                self.val_loss.append(event.val_loss)
-            elif isinstance(event, ValidityMeasured):
-                self.valid.append(event.valid_rate)
-                self.unique.append(event.unique_rate or 0.0)
-                self.novel.append(event.novel_rate or 0.0)
-            elif isinstance(event, RunFinished):
-                self.status = "finished"
+            match event:
+                case RunStarted():
+                    self.status, self.run_dir, self.device, self.step = "training", event.run_dir, event.device, event.step
+                    self.max_steps = event.config["train"]["max_steps"]
+                    self.max_time = event.config["train"]["max_time"]
+                case StepCompleted():
+                    self.step, self.elapsed, self.chars_per_s = event.step, event.elapsed_s, event.chars_per_s
+                    self.loss.append(event.loss)
+                    if len(self.loss) > 2 * HISTORY:  # keep the whole run's shape: halve the resolution
+                        self.loss = self.loss[1::2]
+                case EvalCompleted():
+                    self.val_loss.append(event.val_loss)
+                case ValidityMeasured() if event.valid_rate is not None:  # None: every checker was starved
+                    self.valid.append(event.valid_rate)
+                    self.unique.append(event.unique_rate or 0.0)
+                    self.novel.append(event.novel_rate or 0.0)
+                case RunFinished():
+                    self.status = "finished"
 
     @property
     def eta(self) -> float | None:

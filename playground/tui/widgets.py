@@ -253,13 +253,14 @@ class NowPanel(Static):
 
     def show(self, event: Event) -> None:
         """A piece of the sample, or the whole of it (which is then judged)."""
-        if isinstance(event, SampleStreamed):
-            self.text += event.text
-            self.update(Text(self.text[-600:]))
-        elif isinstance(event, SampleGenerated) and event.on_demand:
-            self.text = event.text
-            self.update(Text(event.text[-600:] or "(empty sample)"))
-            self._judge(self.domain, event.step, event.text)
+        match event:
+            case SampleStreamed():
+                self.text += event.text
+                self.update(Text(self.text[-600:]))
+            case SampleGenerated(on_demand=True):
+                self.text = event.text
+                self.update(Text(event.text[-600:] or "(empty sample)"))
+                self._judge(self.domain, event.step, event.text)
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
     def sample(self, checkpoint: Path, temperature: float | None) -> None:
