@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from playground import Score
-from playground.sandbox import Limits, Outcome, run_limited
+from playground.sandbox import Limits, Outcome, jail_problem, run_limited
 
 MISSING = {";": "missing-semicolon", "}": "missing-brace", ")": "missing-paren", "]": "missing-bracket"}
 PAIRS = (("{", "}", "unbalanced-braces"), ("(", ")", "unbalanced-parens"))
@@ -313,7 +313,9 @@ def strict_one(sample: str) -> Score:
     source = PRELUDE + _builtins(blank_annotations(blank_directives(sample)))
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     with tempfile.TemporaryDirectory(prefix="playground-c-") as folder:
-        outcome = run_limited(STRICT_CMD, STRICT_LIMITS, Path(folder), env, stdin=source.encode("utf-8"))
+        # jailed too where bubblewrap works: the blanking is the first defence, the jail the second
+        jail = () if jail_problem() is None else None
+        outcome = run_limited(STRICT_CMD, STRICT_LIMITS, Path(folder), env, stdin=source.encode("utf-8"), read_only=jail)
     return verdict(outcome, len(gcc_lines(sample)))
 
 
