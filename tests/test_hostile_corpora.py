@@ -320,3 +320,18 @@ def test_a_tar_within_the_limits_still_unpacks(http_server, limits, isolated_hom
     fetch_archive(http_server, "ok.tar.gz", tar_gz((member("top", type=tarfile.DIRTYPE), b""),
                                                    (member("top/a.txt", 6), b"hello\n")))
     assert (isolated_home / "corpora" / "bundle" / "input.txt").read_bytes() == b"assembled\n"
+
+
+def test_the_unpinned_wikipedia_excerpt_cannot_expand_past_its_bound(tmp_path):
+    import bz2
+
+    from playground_wikipedia import _bunzip2
+
+    bomb = tmp_path / "excerpt.bz2"
+    bomb.write_bytes(bz2.compress(b"\0" * 100_000))
+    with pytest.raises(PlaygroundError, match="expands past 10,000 bytes"):
+        _bunzip2(bomb, 10_000)
+    assert _bunzip2(bomb, 100_000) == b"\0" * 100_000
+    bomb.write_bytes(b"BZh9 not really")
+    with pytest.raises(PlaygroundError, match="not a valid .bz2 file"):
+        _bunzip2(bomb, 10_000)

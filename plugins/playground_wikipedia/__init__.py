@@ -3,7 +3,7 @@
 import bz2
 from pathlib import Path
 
-from playground import Corpus, Domain, Source, hookimpl
+from playground import Corpus, Domain, PlaygroundError, Source, hookimpl
 from playground_wikipedia.postprocess import cut_to_last_newline
 from playground_wikipedia.scorer import score
 
@@ -15,6 +15,7 @@ ENWIKI_2016 = Source(
     "https://raw.githubusercontent.com/piskvorky/gensim/4.4.0/gensim/test/test_data/"
     "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
 )
+MAX_EXCERPT_BYTES = 64 * 2**20  # the real excerpt is 6,089,746 bytes
 SHA256 = "9894150219e535bba26a3336e1263616ba1ea5ae8cdc23e1a832d6628386b7c8"
 
 
@@ -24,8 +25,20 @@ def assemble(folder: Path) -> bytes:
     end = enwik8.rfind(b"</page>\n")
     if end < 0:
         raise ValueError(f"{ENWIK8.name} holds no complete <page>")
-    excerpt = bz2.decompress((folder / ENWIKI_2016.name).read_bytes())
-    return enwik8[: end + len(b"</page>\n")] + excerpt
+    return enwik8[: end + len(b"</page>\n")] + _bunzip2(folder / ENWIKI_2016.name, MAX_EXCERPT_BYTES)
+
+
+def _bunzip2(path: Path, limit: int) -> bytes:
+    """A .bz2 file's contents, refused past ``limit`` bytes (the download is not pinned, so
+    a bomb must not expand in memory before the corpus's sha256 can say no)."""
+    decompressor = bz2.BZ2Decompressor()
+    try:
+        data = decompressor.decompress(path.read_bytes(), max_length=limit)
+    except (OSError, ValueError) as err:
+        raise PlaygroundError(f"{path.name} is not a valid .bz2 file: {err}") from None
+    if not decompressor.eof:
+        raise PlaygroundError(f"{path.name} expands past {limit:,} bytes; the excerpt is about 6 MB")
+    return data
 
 
 @hookimpl
