@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -107,6 +109,19 @@ class Domain:
         if self.corpus.kind == "lines":
             return [line for line in text.splitlines() if line.strip()]
         return [text]
+
+
+def per_sample(score_one: Callable[[str], Score], parallel: bool = False) -> Callable[[list[str]], list[Score]]:
+    """A batch scorer (for ``Domain.score``) from a function that judges one sample; with
+    ``parallel``, one sample per core at a time (for a checker that runs a program)."""
+
+    def score(samples: list[str]) -> list[Score]:
+        if not parallel:
+            return [score_one(sample) for sample in samples]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            return list(pool.map(score_one, samples))
+
+    return score
 
 
 def lines_of(text: str) -> list[str]:

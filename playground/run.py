@@ -8,7 +8,9 @@ output. Only ``Run.events`` is lazy. The folder's files are described in run_fol
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +89,7 @@ class Run:
 
     domain: Domain
     config: RunConfig
-    folder: RunFolder
+    folder: RunFolder | None  # None until rank 0 reserves a new folder under runs/ (and on other ranks)
     dataset: Any  # engine.data.Dataset
     world: Any  # engine.distributed.World
     corpus: Path
@@ -96,39 +98,46 @@ class Run:
     steering: Steering | None = None
     tracker: Any = None  # the plugin host whose track_event hooks see every event
     stop: Any = None  # engine.train.Stop, shared with the training loop
-    lock: int | None = field(default=None, repr=False)  # the folder's lock, held on rank 0
+    _unlock: Any = field(default=None, repr=False)  # releases the folder's lock (held on rank 0)
 
     @classmethod
     def create(cls, domain: Domain, flags: Mapping[str, Any], out: Path | None = None,
                config_file: Path | None = None, **options: Any) -> Run:
-        """A new run of ``domain``; ``options`` are Run's own fields (steering, tracker)."""
+        """A new run of ``domain`` in ``out`` (default: a new folder under runs/); ``options``
+        are Run's own fields (steering, tracker)."""
         config = run_settings(domain, flags, config_file)
-        folder = RunFolder(Path(out)) if out is not None else RunFolder.new(home() / "runs", domain.name)
-        if folder.holds_run():
-            raise PlaygroundError(f"{folder.path} already holds a run; resume it with --resume or choose another folder")
-        return cls._prepare(domain, config, folder, None, **options)
+        return cls._prepare(domain, config, RunFolder(Path(out)) if out is not None else None, None, **options)
 
     @classmethod
     def resume(cls, path: Path, domain: Domain, flags: Mapping[str, Any], allow_changed_corpus: bool = False,
-               **options: Any) -> Run:
-        """Continue the run whose last checkpoint is at ``path`` (a run folder or a file)."""
+               out: Path | None = None, **options: Any) -> Run:
+        """Continue the run whose last checkpoint is at ``path``: a run folder or its last.pt
+        (continued in place), or a checkpoint file of its own (continued in ``out``)."""
         from playground.engine import checkpoint
 
         ckpt = find_checkpoint(path, "last")
         saved = checkpoint.load(ckpt)
         if "optimizer" not in saved:
             raise PlaygroundError(f"{ckpt} holds weights only, for sampling; resume from a run's last.pt")
+        own = RunFolder.of(ckpt)
+        if own is not None and ckpt.resolve() != own.checkpoint("last").resolve():
+            raise PlaygroundError(f"{ckpt} is not its run's last checkpoint; resume the run folder {own.path}")
+        if own is not None and out is not None and Path(out).resolve() != own.path.resolve():
+            raise PlaygroundError(f"{ckpt} continues in its own run folder {own.path}; drop --out")
         if saved.get("domain") != domain.name:
             raise PlaygroundError(f"{ckpt} is a run of domain {saved.get('domain')!r}, not {domain.name!r}")
         config = resume_config(RunConfig.from_dict(saved["config"]), flags)
-        folder = RunFolder.of(ckpt) or RunFolder.new(home() / "runs", domain.name)
-        return cls._prepare(domain, config, folder, saved, allow_changed_corpus, **options)
+        folder = own or (RunFolder(Path(out)) if out is not None else None)
+        return cls._prepare(domain, config, folder, saved, allow_changed_corpus, in_place=own is not None, **options)
 
     @classmethod
-    def _prepare(cls, domain: Domain, config: RunConfig, folder: RunFolder, saved: dict | None,
-                 allow_changed_corpus: bool = False, **options: Any) -> Run:
+    def _prepare(cls, domain: Domain, config: RunConfig, folder: RunFolder | None, saved: dict | None,
+                 allow_changed_corpus: bool = False, in_place: bool = False, **options: Any) -> Run:
+        """Check and load everything; then (rank 0) claim the folder, a new one under runs/
+        when ``folder`` is None, and lay it out. ``in_place``: it is the resumed run's own."""
         from playground.engine.data import Vocab, check_fits, load_dataset
         from playground.engine.distributed import barrier, join
+        from playground.engine.sample import check_prime
         from playground.engine.train import Stop, resolve_device
 
         world = join(resolve_device(config.train.device), config.train.batch_size)
@@ -143,20 +152,31 @@ class Run:
         barrier(world)  # rank 0 has encoded the corpus into the cache; the other ranks read it
         dataset = dataset or load_dataset(corpus, home() / "cache", config.train.max_vocab, vocab)
         check_fits(dataset, config.train.batch_size, config.train.seq_len)
+        check_prime(dataset.vocab, config.sample.prime)
         run = cls(domain, config, folder, dataset, world, corpus, sha256, saved, stop=Stop(), **options)
         if world.main:  # only rank 0 writes
-            run.lock = folder.claim()
-            try:
-                run._lay_out()
-            except BaseException:
-                run.release()
-                raise
+            run._claim(in_place)
         return run
+
+    def _claim(self, in_place: bool) -> None:
+        """Lock the folder (a new one if none was named) and lay it out; released by
+        ``release``, or when the Run is dropped."""
+        self.folder = self.folder or RunFolder.reserve(home() / "runs", self.domain.name)
+        handle = self.folder.claim()
+        self._unlock = weakref.finalize(self, RunFolder.release, handle)
+        try:
+            if not in_place:
+                self.folder.check_fresh()
+            self._lay_out()
+        except BaseException:
+            self.release()
+            raise
 
     def _lay_out(self) -> None:
         """The folder's config.json, its logs cut back to the step resumed (if any), no stale files."""
         folder = self.folder
         try:
+            folder.checkpoints.mkdir(exist_ok=True)
             folder.clean_stale()
             folder.write_config({"domain": self.domain.name, "corpus": str(self.corpus),
                                  "corpus_sha256": self.corpus_sha256, **self.config.to_dict()})
@@ -166,12 +186,13 @@ class Run:
             jsonl.truncate(log, self.resumed["step"] if self.resumed else 0)
 
     def save(self, kind: str, step: int, payload: dict) -> str:
-        """The engine's checkpoint writer: rank 0 writes, every rank learns the path."""
+        """The engine's checkpoint writer: rank 0 writes (and returns the path)."""
         from playground.engine import checkpoint
 
+        if not self.world.main:
+            return ""
         path = self.folder.checkpoint(kind, step)
-        if self.world.main:
-            checkpoint.save(path, {**payload, "corpus_sha256": self.corpus_sha256})
+        checkpoint.save(path, {**payload, "corpus_sha256": self.corpus_sha256})
         return str(path)
 
     def events(self) -> Iterator[Event]:
@@ -183,11 +204,17 @@ class Run:
         from playground.validity import LiveValidity, best_valid_rate
 
         live = LiveValidity(self.domain, self.folder, best_valid_rate(self.folder.metrics)) if self.world.main else None
-        engine = train(self.config, self.dataset, self.save, domain=self.domain.name, run_dir=str(self.folder.path),
+        run_dir = str(self.folder.path) if self.folder else ""
+        engine = train(self.config, self.dataset, self.save, domain=self.domain.name, run_dir=run_dir,
                        resume=self.resumed, steering=self.steering, finish=self.domain.finish, world=self.world,
                        stop=self.stop)
         finished = False
-        try:
+        with contextlib.ExitStack() as cleanup:  # every step runs, even when one before it raises
+            cleanup.callback(self.release)
+            cleanup.callback(lambda: leave(finished))
+            if live:
+                cleanup.callback(live.close)
+            cleanup.callback(engine.close)  # a run closed early saves its checkpoint here
             for event in engine:
                 finished = isinstance(event, RunFinished)  # every rank got here: they leave together
                 if isinstance(event, SamplesDrawn):  # only rank 0 draws them
@@ -200,12 +227,6 @@ class Run:
                         yield out
                     except KeyboardInterrupt:
                         self.stop.request("interrupted")
-        finally:
-            engine.close()  # a run closed early saves its checkpoint here
-            if live:
-                live.close()
-            leave(finished)
-            self.release()
 
     def record(self, event: Event) -> None:
         """Log an event in the run folder and hand it to the plugins (rank 0 only)."""
@@ -220,9 +241,8 @@ class Run:
             self.tracker.track_event(event)
 
     def release(self) -> None:
-        if self.lock is not None:
-            RunFolder.release(self.lock)
-            self.lock = None
+        if self._unlock is not None:
+            self._unlock()
 
 
 def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | None = None,
@@ -236,7 +256,7 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     if resume is not None:
         if config_file is not None:
             raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
-        run = Run.resume(resume, domain, overrides, **options)
+        run = Run.resume(resume, domain, overrides, out=run_dir, **options)
     else:
         run = Run.create(domain, overrides, run_dir, config_file, **options)
     return run.events()

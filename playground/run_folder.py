@@ -21,7 +21,7 @@ from playground.atomic import write_text_atomic
 from playground.errors import PlaygroundError
 
 FILES = {"last": "last.pt", "best": "best.pt", "best-valid": "best-valid.pt"}
-KINDS = (*FILES, "scored")
+TOP_FILES = ("config.json", "metrics.jsonl", "samples.jsonl")
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,20 @@ class RunFolder:
     path: Path
 
     @classmethod
-    def new(cls, runs: Path, name: str) -> RunFolder:
-        """A fresh folder name under ``runs``: NAME-TIMESTAMP, with -2, -3… if taken."""
+    def reserve(cls, runs: Path, name: str) -> RunFolder:
+        """A new folder under ``runs``, made here: NAME-TIMESTAMP, with -2, -3… if taken (by
+        another run starting in the same second, too: the mkdir is the reservation)."""
         base = Path(runs) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        path, n = base, 1
-        while path.exists():
-            n += 1
-            path = base.with_name(f"{base.name}-{n}")
-        return cls(path)
+        for n in range(1, 10_000):
+            path = base if n == 1 else base.with_name(f"{base.name}-{n}")
+            try:
+                path.mkdir(parents=True)
+                return cls(path)
+            except FileExistsError:
+                continue
+            except OSError as err:
+                raise PlaygroundError(f"cannot make a run folder in {runs}: {err.strerror or err}") from None
+        raise PlaygroundError(f"no free run folder name for {base}")
 
     @classmethod
     def of(cls, path: Path) -> RunFolder | None:
@@ -87,7 +93,7 @@ class RunFolder:
         """Make the folder and lock it for this process; a second writer gets a one-line
         error. The lock (on the folder itself) lasts until ``release``."""
         try:
-            self.checkpoints.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(parents=True, exist_ok=True)
             handle = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as err:
             raise PlaygroundError(f"cannot write the run folder {self.path}: {err.strerror or err}") from None
@@ -102,11 +108,22 @@ class RunFolder:
     def release(handle: int) -> None:
         os.close(handle)
 
+    def check_fresh(self) -> None:
+        """A new run may start here: the folder holds no run, and nothing but a run's files."""
+        if self.holds_run():
+            raise PlaygroundError(f"{self.path} already holds a run; resume it with --resume or choose another folder")
+        others = sorted(p.name for p in self.path.iterdir() if p.name not in (*TOP_FILES, "checkpoints"))
+        if others:
+            raise PlaygroundError(f"{self.path} is not a run folder and not empty ({', '.join(others[:3])}); "
+                                  "choose another --out")
+
     def clean_stale(self) -> None:
-        """Drop what a killed run left: scored snapshots and half-written temp files."""
-        for stale in [*self.checkpoints.glob("scored-*.pt"), *self.checkpoints.glob(".*.pt.*"),
-                      *self.path.glob(".*.json.*"), *self.path.glob(".*.jsonl.*")]:
-            stale.unlink(missing_ok=True)
+        """Drop what a killed run left: scored snapshots and its own half-written temp files."""
+        stale = [*self.checkpoints.glob("scored-*.pt"), *self.checkpoints.glob(".scored-*.pt.*")]
+        for folder, names in ((self.path, TOP_FILES), (self.checkpoints, FILES.values())):
+            stale += [p for name in names for p in folder.glob(f".{name}.*")]
+        for path in stale:
+            path.unlink(missing_ok=True)
 
     def promote(self, step: int) -> Path:
         """The scored snapshot of ``step`` becomes best-valid."""

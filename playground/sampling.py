@@ -13,6 +13,7 @@ from typing import Any
 from playground.domains import Domain
 from playground.engine.config import RunConfig, SampleConfig, validate_sample
 from playground.errors import PlaygroundError
+from playground.files import read_text_bounded
 from playground.events import Event
 from playground.run_folder import find_checkpoint
 
@@ -53,15 +54,7 @@ def read_prime(value: str) -> str:
     """``--prime`` as given, or the text of the file in ``@FILE`` (bounded)."""
     if not value.startswith("@"):
         return value
-    path = Path(value[1:])
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PRIME_BYTES + 1)
-        if len(data) > MAX_PRIME_BYTES:
-            raise PlaygroundError(f"prime file {path} is over the {MAX_PRIME_BYTES:,}-byte limit")
-        return data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise PlaygroundError(f"cannot read prime file {path}: {err}") from None
+    return read_text_bounded(value[1:], MAX_PRIME_BYTES, "prime file")
 
 
 def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Domain | None = None,

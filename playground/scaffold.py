@@ -42,7 +42,7 @@ MODULE = '''\
 Edit the corpus spec to point at your text, and the scorer to say what a valid sample is.
 """
 
-from playground import Corpus, Domain, Score, Source, hookimpl
+from playground import Corpus, Domain, Score, Source, hookimpl, per_sample
 
 MAX_LINE = 80
 
@@ -64,8 +64,7 @@ def score_one(sample: str) -> Score:
     return Score(True, 1.0)
 
 
-def score(samples: list[str]) -> list[Score]:
-    return [score_one(sample) for sample in samples]
+score = per_sample(score_one)  # Domain.score judges a batch; this judges each sample
 
 
 {upper} = Domain(

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import stat
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -33,6 +31,7 @@ from typing import Any, Callable
 
 from playground.domains import Domain, Score, lines_of
 from playground.errors import PlaygroundError, one_line
+from playground.files import read_bounded
 
 Z95 = 1.959963984540054
 
@@ -342,23 +341,7 @@ def _read_stdin(stdin: Callable[[int], bytes | str]) -> bytes | str:
 
 def _read(name: str) -> str:
     """A sample file's text: a regular file of at most MAX_INPUT_BYTES, in UTF-8."""
-    try:  # not blocking: a FIFO that nobody writes to is refused below, not waited on
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise PlaygroundError(f"cannot read {name}: {exc.strerror or exc}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PlaygroundError(f"{name} is not a regular file (sample files are regular files of at most "
-                                  f"{MAX_INPUT_BYTES:,} bytes; pipe anything else to -)")
-        with open(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise PlaygroundError(f"cannot read {name}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_INPUT_BYTES:
-        raise PlaygroundError(f"{name} is larger than {MAX_INPUT_BYTES:,} bytes, the limit for a sample file")
-    return _decode(data, name)
+    return _decode(read_bounded(name, MAX_INPUT_BYTES, "sample file"), name)
 
 
 def _decode(data: bytes | str, name: str) -> str:

@@ -15,7 +15,7 @@ from engine_support import TINY, tiny_corpus, tiny_domain
 from playground.cli import app
 from playground.engine import checkpoint
 from playground.errors import PlaygroundError
-from playground.events import RunFinished
+from playground.events import RunFinished, StepCompleted
 from playground.run import Run, run_training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def test_the_default_seed_given_is_the_same_run(with_corpora, tmp_path):
     (["--seed", "-1"], "seed"),
     (["--seq-len", "100000000"], "seq_len"),
     (["--device", "tpu"], "device must be one of"),
-    (["--config", "/dev/zero"], "byte limit"),
+    (["--config", "/dev/zero"], "not a regular file"),
     (["--resume", "nowhere"], "not found"),
 ])
 def test_a_bad_setting_fails_before_any_output(tmp_path, flags, needle):
@@ -160,3 +160,81 @@ def test_a_read_only_run_folder_is_one_line_and_loses_nothing(tmp_path):
     assert result.stderr.count("\n") == 1 and "Read-only file system" in result.stderr
     assert "Traceback" not in result.stderr
     _intact(run, 10)
+
+
+def test_runs_started_together_get_folders_of_their_own(tmp_path):
+    domain = tiny_domain(tmp_path)
+    first, second = (Run.create(domain, {**TINY, "max_steps": 10}) for _ in range(2))
+    assert first.folder.path != second.folder.path and first.folder.path.parent == second.folder.path.parent
+
+
+def test_a_run_dropped_before_it_trains_frees_its_folder(tmp_path):
+    domain = tiny_domain(tmp_path)
+    run = Run.create(domain, {**TINY, "max_steps": 10}, tmp_path / "run")
+    events = run.events()  # never started
+    del run, events
+    list(run_training(domain, {**TINY, "max_steps": 10}, tmp_path / "run"))
+
+
+def test_out_is_never_a_folder_of_something_else(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine", encoding="utf-8")
+    (project / ".eslintrc.json.bak").write_text("mine too", encoding="utf-8")
+    one_line_error(cli("train", tiny_corpus(tmp_path), *FLAGS, "--max-steps", "5", "--out", project),
+                   "is not a run folder and not empty")
+    assert sorted(p.name for p in project.iterdir()) == [".eslintrc.json.bak", "notes.txt"]
+
+
+def test_resume_continues_in_the_right_folder(tmp_path):
+    domain, run = tiny_domain(tmp_path), tmp_path / "run"
+    list(run_training(domain, {**TINY, "max_steps": 10}, run))
+    loose = tmp_path / "loose.pt"
+    shutil.copy(run / "checkpoints" / "last.pt", loose)
+    list(run_training(domain, {"max_steps": 20}, tmp_path / "elsewhere", resume=loose))
+    assert checkpoint.load(tmp_path / "elsewhere" / "checkpoints" / "last.pt")["step"] == 20
+    with pytest.raises(PlaygroundError, match="continues in its own run folder"):
+        run_training(domain, {"max_steps": 20}, tmp_path / "other", resume=run)
+    with pytest.raises(PlaygroundError, match="not its run's last checkpoint"):
+        run_training(domain, {"max_steps": 20}, resume=run / "checkpoints" / "best.pt")
+
+
+def test_a_prime_the_corpus_cannot_spell_fails_before_training(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('prime = "Zebra\\u00e9"\n', encoding="utf-8")
+    one_line_error(cli("train", tiny_corpus(tmp_path), *FLAGS, "--max-steps", "5", "--config", config,
+                       "--out", tmp_path / "run"), "prime has characters the model never saw")
+
+
+def test_a_fifo_as_config_or_prime_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    one_line_error(cli("train", tiny_corpus(tmp_path), *FLAGS, "--config", fifo), "not a regular file")
+    list(run_training(tiny_domain(tmp_path), {**TINY, "max_steps": 10}, tmp_path / "run"))
+    one_line_error(cli("sample", tmp_path / "run", "--prime", f"@{fifo}"), "not a regular file")
+
+
+def test_a_batch_of_samples_has_a_bound(tmp_path):
+    list(run_training(tiny_domain(tmp_path), {**TINY, "max_steps": 10}, tmp_path / "run"))
+    one_line_error(cli("sample", tmp_path / "run", "--n", "65536", "--length", "1000000"), "character limit")
+
+
+def _boundary_rows(run: Path) -> list:
+    """What a run logged at its eval boundaries: eval losses and the samples."""
+    rows = [json.loads(line) for log in ("metrics.jsonl", "samples.jsonl")
+            for line in (run / log).read_text(encoding="utf-8").splitlines()]
+    return [(r["step"], r.get("val_loss"), r.get("train_loss"), r.get("text"))
+            for r in rows if r["event"] in ("eval_completed", "sample_generated")]
+
+
+def test_a_stop_at_an_eval_step_resumes_exactly(tmp_path):
+    domain, settings = tiny_domain(tmp_path), {**TINY, "max_steps": 30, "eval_every": 10}
+    list(run_training(domain, settings, tmp_path / "ref"))
+    stream = run_training(domain, settings, tmp_path / "run")
+    for event in stream:
+        if isinstance(event, StepCompleted) and event.step == 10:  # before step 10's eval and samples
+            break
+    stream.throw(KeyboardInterrupt())
+    list(stream)
+    list(run_training(domain, {}, resume=tmp_path / "run"))
+    assert _boundary_rows(tmp_path / "run") == _boundary_rows(tmp_path / "ref")

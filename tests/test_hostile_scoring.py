@@ -201,7 +201,7 @@ def hostile_file(kind: str, folder: Path) -> str:
     ("/dev/zero", "/dev/zero is not a regular file"),
     ("fifo", "fifo is not a regular file"),
     ("folder", "is not a regular file"),
-    ("huge.txt", f"huge.txt is larger than {MAX_INPUT_BYTES:,} bytes"),
+    ("huge.txt", f"huge.txt is over the {MAX_INPUT_BYTES:,}-byte limit"),
 ])
 def test_a_sample_file_is_bounded_and_regular(tmp_path, kind, message):
     path = hostile_file(kind, tmp_path)

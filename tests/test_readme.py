@@ -28,3 +28,12 @@ def test_every_command_in_the_reference_exists():
     for name in names:
         result = CliRunner().invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
+
+
+def test_the_readme_lists_the_tuis_keys():
+    from playground.tui.keys import KEYS
+
+    table = README.split("| key | action |", 1)[1].split("\n\n", 1)[0]
+    keys = set(re.findall(r"^\| (.+?) \|", table, flags=re.M))
+    shown = {part.strip("` ") for row in keys for part in row.split(" / ")}
+    assert {k.shown for k in KEYS} <= shown

@@ -102,13 +102,12 @@ def test_resume_truncates_logs_beyond_the_checkpoint(tmp_path):
     list(run_training(domain, {**TINY, "max_steps": 20}, run_dir))
     ckpt = run_dir / "checkpoints" / "last.pt"
     payload = checkpoint.load(ckpt)
-    first = run_dir / "checkpoints" / "at10.pt"
-    # pretend the run was killed after step 20's logs but before its checkpoint
+    # pretend the run was killed after step 20's logs but before its checkpoint: last.pt is step 10's
     list(run_training(domain, {**TINY, "max_steps": 10}, tmp_path / "ten"))
-    (tmp_path / "ten" / "checkpoints" / "last.pt").replace(first)
+    (tmp_path / "ten" / "checkpoints" / "last.pt").replace(ckpt)
     with open(run_dir / "metrics.jsonl", "a") as f:
         f.write('{"event": "step_completed", "step": 21, "lo')  # a torn line
-    list(run_training(domain, {"max_steps": 20}, resume=first))
+    list(run_training(domain, {"max_steps": 20}, resume=run_dir))
     rows = metric_rows(run_dir)
     steps = [r["step"] for r in rows if r["event"] == "step_completed"]
     assert steps == list(range(1, 21)) and payload["step"] == 20

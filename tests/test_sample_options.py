@@ -114,7 +114,7 @@ def test_filter_logits():
     ({"top_k": -1}, "top_k must be a positive integer"),
     ({"n": 0}, "n must be a positive integer"),
     ({"hidden": 5}, "not a sampling setting: hidden"),
-    ({"prime": "@/nonexistent/file"}, "cannot read prime file"),
+    ({"prime": "@/nonexistent/file"}, "prime file /nonexistent/file not found"),
 ])
 def test_bad_sample_settings(run_dir, settings, message):
     with pytest.raises(PlaygroundError, match=message):

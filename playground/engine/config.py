@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.errors import PlaygroundError
+from playground.files import read_text_bounded
 
 try:
     import tomllib
@@ -31,6 +32,7 @@ MAX_CONFIG_BYTES = 1 << 16  # a --config file
 MAX_SIZE = 1 << 16  # layers, hidden units, embedding, sequence length, batch, samples
 MAX_PARAMS = 2_000_000_000  # recurrent weights, estimated before the model is built
 MAX_LENGTH = 1_000_000  # characters per sample
+MAX_BATCH_CHARS = 10_000_000  # characters in one batch of samples (n, or score_samples, x length)
 SEED_RANGE = 2**63  # seeds are in [0, 2**63)
 
 CELLS = ("lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled")
@@ -144,18 +146,10 @@ def declared(*sections: str) -> list[Setting]:
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """Flat keys from a TOML file; ``[model]``/``[train]``/``[sample]`` tables are flattened."""
+    text = read_text_bounded(path, MAX_CONFIG_BYTES, "config file")
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        raise PlaygroundError(f"config file {path} not found") from None
-    except OSError as err:
-        raise PlaygroundError(f"cannot read config file {path}: {err.strerror or err}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise PlaygroundError(f"config file {path} is over the {MAX_CONFIG_BYTES:,}-byte limit")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise PlaygroundError(f"config file {path} is not valid TOML: {err}") from None
     flat: dict[str, Any] = {}
     for key, value in data.items():
@@ -255,6 +249,8 @@ def validate(config: RunConfig) -> None:
     _check(t.score_every is None or (_is_int(t.score_every) and t.score_every >= 0),
            "score_every must be an integer >= 0 (0: never)")
     _positive_int(t.score_samples, "score_samples")
+    _check(t.score_samples * s.length <= MAX_BATCH_CHARS,
+           f"score_samples x length is over the {MAX_BATCH_CHARS:,}-character limit of a sample batch")
     _check(t.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, not {t.device!r}")
     _check(isinstance(t.compile, bool), "compile must be true or false")
     _seed(t.seed)
@@ -265,6 +261,7 @@ def validate(config: RunConfig) -> None:
 def validate_sample(s: SampleConfig) -> None:
     _positive_int(s.n, "n")
     _positive_int(s.length, "length", MAX_LENGTH)
+    _check(s.n * s.length <= MAX_BATCH_CHARS, f"n x length is over the {MAX_BATCH_CHARS:,}-character limit of a sample batch")
     _check(_is_num(s.temperature), "temperature must be a finite number")
     _check(s.argmax or s.temperature > 0, "temperature must be > 0 (or use argmax)")
     _check(s.top_k is None or (_is_int(s.top_k) and s.top_k > 0), "top_k must be a positive integer")

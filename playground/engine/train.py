@@ -149,13 +149,16 @@ def set_rng_states(states: dict) -> None:
 
 class Stop:
     """The one way a run stops early: Ctrl-C, a front end's stop, or a KeyboardInterrupt
-    thrown in all request it here, and the loop ends at its next step boundary."""
+    thrown in all ``request`` it here. The loop settles it into ``reason`` (at once in one
+    process; under DDP when the ranks vote, so that they all stop at the same step) and ends
+    at its next step boundary."""
 
     def __init__(self) -> None:
+        self.asked: str | None = None
         self.reason: str | None = None
 
     def request(self, reason: str) -> None:
-        self.reason = self.reason or reason
+        self.asked = self.asked or reason
 
 
 @contextlib.contextmanager
@@ -164,7 +167,7 @@ def sigint_stops(stop: Stop):
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.request("interrupted"))
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.request("interrupted"))  # sets a flag only
     try:
         yield
     finally:
@@ -184,13 +187,14 @@ class TrainState:
     best_val: float = math.inf
     loss_sum: float = 0.0  # training loss since the last eval
     loss_count: int = 0
+    pending: bool = False  # the step is done, its boundary (eval, samples, checkpoint) not yet
 
     def restore(self, saved: dict, device: torch.device, rows: slice) -> None:
         self.model.load_state_dict(saved["model"])
         self.optimizer.load_state_dict(saved["optimizer"])
         self.step, self.elapsed, self.best_val = saved["step"], saved["elapsed"], saved["best_val"]
         self.loss_sum, self.loss_count = saved["loss_sum"], saved["loss_count"]
-        self.batches.cursor = saved["cursor"]
+        self.batches.cursor, self.pending = saved["cursor"], saved.get("pending", False)
         self.carried = state_from_list(saved["stream_state"], device, rows)
         set_rng_states(saved["rng"])
 
@@ -198,6 +202,7 @@ class TrainState:
         """The rest of a checkpoint to resume from (every rank takes part: the state is gathered)."""
         return {"optimizer": self.optimizer.state_dict(), "elapsed": self.elapsed, "best_val": self.best_val,
                 "loss_sum": self.loss_sum, "loss_count": self.loss_count, "cursor": self.batches.cursor,
+                "pending": self.pending,
                 "stream_state": state_list(self.carried, world), "rng": rng_states()}
 
 
@@ -250,25 +255,22 @@ class Loop:
         stepper = torch.compile(stepper) if t.compile else stepper
         self.last_saved, started = state.step, time.perf_counter() - state.elapsed
         state.model.train()
-        reason = stop_reason(t, state.step, state.elapsed)
+        reason = None
         with sigint_stops(self.stop):
             try:
-                while reason is None:
+                while not self.stopping():
+                    if state.pending:  # the last step's eval, samples and checkpoint (first thing on a resume)
+                        yield from self.boundary(state)
+                        continue
+                    reason = stop_reason(t, state.step, state.elapsed)
+                    if reason:
+                        break
                     started += yield from self.steer(state)
-                    if self.stop.reason:
-                        break
-                    yield self.train_step(state, stepper, started)
-                    if self.stop.reason:  # asked while the step ran, or at its event
-                        break
-                    done = stop_reason(t, state.step, state.elapsed)
-                    yield from self.evaluate(state, done)
-                    if self.stop.reason == "interrupted":  # during the eval
-                        break
-                    yield from self.sample(state, done)
-                    yield from self.checkpoint(state, done)
-                    reason = done
-            except KeyboardInterrupt:  # thrown in by a consumer at a yield: a step boundary
-                self.stop.request("interrupted")
+                    if not self.stopping():
+                        yield self.train_step(state, stepper, started)
+                        state.pending = True
+            except KeyboardInterrupt:  # thrown in by a consumer at a yield: this process stops here
+                self.stop.reason = self.stop.reason or "interrupted"
             except GeneratorExit:  # closed: save what it has, quietly
                 if state.step > self.last_saved:
                     self.save("last", state)
@@ -276,6 +278,27 @@ class Loop:
         if state.step > self.last_saved:
             yield self.save("last", state)
         yield RunFinished(state.step, reason or self.stop.reason)
+
+    def stopping(self) -> bool:
+        """Whether to stop now. In one process, as soon as a stop is asked for; under DDP only
+        once the ranks have voted on it (in ``train_step``), so that they agree."""
+        if self.steering is not None and self.steering.stop.is_set():
+            self.stop.request("stopped")
+        if self.world.size == 1:
+            self.stop.reason = self.stop.asked
+        return self.stop.reason is not None
+
+    def boundary(self, state: TrainState) -> Iterator[Event]:
+        """What follows a step: the eval, the samples and the checkpoint. A stop during the
+        eval cuts it short; the step's boundary then stays pending in the checkpoint, and the
+        resumed run does it first, so a stopped run resumes exactly."""
+        done = stop_reason(self.t, state.step, state.elapsed)
+        yield from self.evaluate(state, done)
+        if self.stopping():
+            return
+        yield from self.sample(state, done)
+        state.pending = False
+        yield from self.checkpoint(state, done)
 
     def steer(self, state: TrainState) -> Generator[Event, None, float]:
         """Honour the front end's requests; while paused, wait. Returns the seconds waited
@@ -292,9 +315,7 @@ class Loop:
                 # its own seed: the run's random streams are untouched, so it still resumes exactly
                 yield from streamed(state.model, self.dataset.vocab, self.config.sample, secrets.randbelow(2**31),
                                     state.step, self.finish)
-            if steering.stop.is_set():
-                self.stop.request("stopped")
-            if not steering.paused.is_set() or self.stop.reason:
+            if not steering.paused.is_set() or self.stopping():
                 return time.perf_counter() - waited_from
             time.sleep(0.05)
 
@@ -318,13 +339,13 @@ class Loop:
         state.step += 1
         now = time.perf_counter()
         state.elapsed, loss_value = now - started, loss.item()
-        if world.size > 1:  # the global batch's loss; rank 0's clock and Ctrl-C decide for all
-            interrupted = float(self.stop.reason == "interrupted")
-            votes = total(torch.tensor([loss_value, state.elapsed * world.main, interrupted], dtype=torch.float64),
+        if world.size > 1:  # the global batch's loss; rank 0's clock, and a stop asked on any rank, for all
+            asked = float(self.stop.asked is not None)
+            votes = total(torch.tensor([loss_value, state.elapsed * world.main, asked], dtype=torch.float64),
                           world).tolist()
             loss_value, state.elapsed = votes[0] / world.size, votes[1]
             if votes[2] > 0:
-                self.stop.request("interrupted")
+                self.stop.reason = self.stop.asked or "interrupted"
         state.loss_sum, state.loss_count = state.loss_sum + loss_value, state.loss_count + 1
         return StepCompleted(state.step, loss_value, lr, t.batch_size * t.seq_len / (now - tick), state.elapsed)
 
@@ -332,9 +353,9 @@ class Loop:
         t = self.t
         if state.step % t.eval_every and not done:
             return
-        stopping = (lambda: self.stop.reason == "interrupted") if self.world.size == 1 else (lambda: False)
+        stopping = self.stopping if self.world.size == 1 else (lambda: False)
         val = evaluate(state.model, self.dataset.val, t.batch_size, t.seq_len, self.device, stopping, self.world)
-        if self.stop.reason == "interrupted":
+        if self.stopping():  # cut short: the boundary stays pending
             return
         is_best = val < state.best_val
         state.best_val = min(state.best_val, val)

@@ -14,7 +14,6 @@ from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
@@ -23,6 +22,7 @@ from playground.domains import Domain
 from playground.errors import PlaygroundError
 from playground.events import RunFinished, RunStarted, SampleGenerated, SampleStreamed, ScoringFailed
 from playground.tui.controller import RunController
+from playground.tui.keys import bindings
 from playground.tui.messages import CorpusFetched, Judged, Notice, RunEvent, SamplesScored, TrainingFailed
 from playground.tui.screens import HelpScreen, SampleScreen
 from playground.tui.widgets import (Chart, DomainPicker, FetchBar, NowPanel, SampleStream, Settings, plot_run,
@@ -36,18 +36,7 @@ SWITCH_INTERVAL = 0.0005
 class PlaygroundApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "playground"
-    BINDINGS = [
-        Binding("s", "start_stop", "start/stop"),
-        Binding("p", "pause", "pause"),
-        Binding("n", "sample_now", "sample now"),
-        Binding("plus", "temperature(0.1)", "T+"),
-        Binding("minus", "temperature(-0.1)", "T-"),
-        Binding("f", "fetch", "fetch"),
-        Binding("v", "neurons", "neurons"),
-        Binding("question_mark", "help", "help"),
-        Binding("q", "quit", "quit"),
-        Binding("escape", "focus_samples", show=False),
-    ]
+    BINDINGS = bindings()
 
     def __init__(self, domain: Domain | None = None, flags: dict[str, Any] | None = None,
                  checkpoint: Path | None = None):

@@ -9,32 +9,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from playground.tui.keys import help_text
 from playground.tui.widgets import SampleRecord, novelty_word, verdict
-
-HELP = """\
-[b]playground tui[/b]: train a character-level model and watch its samples get judged.
-
-  [b]s[/b]        start training the highlighted domain with these settings, or stop it
-            (a checkpoint is saved)
-  [b]p[/b]        pause / resume training
-  [b]n[/b]        sample now from the current model, at the current temperature
-  [b]+ -[/b]      raise / lower the temperature by 0.1 (also: edit it in the settings)
-  [b]f[/b]        fetch the highlighted domain's corpus
-  [b]v[/b]        neuron view: a passage coloured by one unit's activation
-  [b]enter[/b]    on a sample: its full text and the checker's detail
-  [b]tab[/b]      move between the domain list, the settings and the samples
-  [b]?[/b]        this help          [b]q[/b]  quit (stops training with a checkpoint saved)
-
-Samples are scored in the background while training goes on: ✓ valid, ✗ not, with the value,
-the error category and whether the sample is new (not in the training corpus).
-"""
-
 
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
 
     def compose(self) -> ComposeResult:
-        yield Static(HELP, id="help", classes="dialog")
+        yield Static(help_text(), id="help", classes="dialog")
 
 
 class SampleScreen(ModalScreen):

@@ -18,11 +18,10 @@ import os
 import re
 import signal
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from playground import Score
+from playground import Score, per_sample
 from playground.sandbox import Limits, Outcome, jail_problem, run_limited
 
 MISSING = {";": "missing-semicolon", "}": "missing-brace", ")": "missing-paren", "]": "missing-bracket"}
@@ -149,9 +148,7 @@ def score_one(sample: str) -> Score:
     return Score(False, clean / len(units), _category(problem, root), _detail(problem))
 
 
-def score(samples: list[str]) -> list[Score]:
-    """Parse each sample with tree-sitter-c (fast: no process, no file)."""
-    return [score_one(sample) for sample in samples]
+score = per_sample(score_one)  # tree-sitter-c: fast, no process, no file
 
 
 # Strict mode: gcc -fsyntax-only, which is only safe once no directive is left (see below),
@@ -349,7 +346,4 @@ def verdict(outcome: Outcome, n: int) -> Score:
     return Score(True, 1.0)
 
 
-def score_strict(samples: list[str]) -> list[Score]:
-    """Check each sample with ``gcc -fsyntax-only``, its directives blanked (several at once)."""
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(strict_one, samples))
+score_strict = per_sample(strict_one, parallel=True)  # gcc -fsyntax-only, directives blanked

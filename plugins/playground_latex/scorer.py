@@ -31,10 +31,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from playground import Score
+from playground import Score, per_sample
 from playground.sandbox import Limits, Outcome, jail_problem, run_limited
 from playground_latex.postprocess import environments
 
@@ -293,8 +292,7 @@ def score(samples: list[str]) -> list[Score]:
     problem = "pdflatex not found; install TeX Live" if shutil.which("pdflatex") is None else jail_problem()
     if problem:
         return [refuse(s) or structural_score(s, problem) for s in samples]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(score_one, samples))
+    return per_sample(score_one, parallel=True)(samples)
 
 
 STRUCTURAL_CATEGORIES = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from playground import Score
+from playground import Score, per_sample
 from playground.domains import lines_of
 
 MIN, MAX = 2, 20
@@ -32,8 +32,7 @@ def score_one(sample: str) -> Score:
     return Score(False, MAX / len(name), "too-long", f"{name[:40]!r}… has {len(name)} letters (at most {MAX})")
 
 
-def score(samples: list[str]) -> list[Score]:
-    return [score_one(sample) for sample in samples]
+score = per_sample(score_one)
 
 
 def novelty(text: str) -> list[str]:

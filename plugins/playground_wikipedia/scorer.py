@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from playground import Score
+from playground import Score, per_sample
 
 DUMP_TAG = re.compile(
     r"<(/?)(mediawiki|siteinfo|sitename|base|generator|case|namespaces?|page|title|id|revision"
@@ -292,6 +292,4 @@ def score_one(sample: str) -> Score:
     return Score(False, matched / (matched + unmatched), *first)
 
 
-def score(samples: list[str]) -> list[Score]:
-    """Check the wikitext markup of each sample (pure Python, no process, no file)."""
-    return [score_one(sample) for sample in samples]
+score = per_sample(score_one)  # pure Python: no process, no file

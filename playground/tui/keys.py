@@ -1,0 +1,46 @@
+"""The main screen's keys, declared once: the app's bindings, its footer labels, the help screen
+and (checked by a test) the README's table all come from KEYS."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from textual.binding import Binding
+
+
+class Key(NamedTuple):
+    key: str  # Textual's name for it
+    shown: str  # how the help and the README write it
+    action: str
+    label: str  # in the footer
+    help: str  # on the help screen
+
+
+KEYS = (
+    Key("s", "s", "start_stop", "start/stop", "start training the highlighted domain, or stop it (saving a checkpoint)"),
+    Key("p", "p", "pause", "pause", "pause / resume training (the clock stops while paused)"),
+    Key("n", "n", "sample_now", "sample now", "sample now from the current model, at the current temperature"),
+    Key("plus", "+", "temperature(0.1)", "T+", "raise the temperature by 0.1 (also: edit it in the settings)"),
+    Key("minus", "-", "temperature(-0.1)", "T-", "lower the temperature by 0.1"),
+    Key("f", "f", "fetch", "fetch", "fetch the highlighted domain's corpus"),
+    Key("v", "v", "neurons", "neurons", "neuron view: a passage coloured by one unit's activation"),
+    Key("question_mark", "?", "help", "help", "this help"),
+    Key("q", "q", "quit", "quit", "quit (stops training with a checkpoint saved)"),
+)
+# not in the footer, but on the help screen
+OTHER_KEYS = (("enter", "on a sample: its full text and the checker's detail"),
+              ("tab", "move between the domain list, the settings and the samples"),
+              ("escape", "back to the samples"))
+
+
+def bindings() -> list[Binding]:
+    return [Binding(k.key, k.action, k.label) for k in KEYS] + [Binding("escape", "focus_samples", show=False)]
+
+
+def help_text() -> str:
+    rows = [(k.shown, k.help) for k in KEYS] + list(OTHER_KEYS)
+    lines = "\n".join(f"  [b]{shown}[/b]{' ' * (8 - len(shown))} {what}" for shown, what in rows)
+    return ("[b]playground tui[/b]: train a character-level model and watch its samples get judged.\n\n"
+            f"{lines}\n\n"
+            "Samples are scored in the background while training goes on: ✓ valid, ✗ not, with the value,\n"
+            "the error category and whether the sample is new (not in the training corpus).\n")
