@@ -7,11 +7,13 @@ Heavy modules (torch, textual) are imported inside the commands that need them, 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import contextvars
 import functools
 import json
 import math
 import os
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -231,8 +233,43 @@ def launch_torchrun(nproc: int) -> int:
             continue
         args.append(arg)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "-m", "playground", *args]
-    return subprocess.call(cmd)
+           *_leave_ctrl_c_to_workers(), "-m", "playground", *args]
+    # torchrun puts its workers in sessions of their own and answers Ctrl-C by killing them. Here
+    # it ignores Ctrl-C (SIG_IGN is inherited), and this process passes it on to the workers as
+    # SIGTERM, which they answer by stopping together, with a checkpoint, once training runs.
+    interrupted = []
+
+    def forward(signum, frame) -> None:
+        interrupted.append(signum)
+        for worker in _children(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = subprocess.Popen(cmd)
+        signal.signal(signal.SIGINT, forward)
+        returncode = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 130 if interrupted and returncode == 0 else returncode
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _leave_ctrl_c_to_workers() -> list[str]:
+    """torchrun's flag to not handle SIGINT itself, where it has one (torch 2.9 and later; an
+    older torchrun kills its workers with SIGTERM, which they also answer with a checkpoint)."""
+    from torch.distributed.run import get_args_parser
+
+    flag = "--signals-to-handle=SIGTERM,SIGHUP,SIGQUIT"
+    _, unknown = get_args_parser().parse_known_args([flag, "playground"])
+    return [] if unknown else [flag]
 
 
 @command()
@@ -265,24 +302,20 @@ def train(
         raise typer.Exit(launch_torchrun(nproc))
     from playground.console import render_training
     from playground.engine.distributed import launched
-    from playground.run import Run, run_domain
+    from playground.run import run_domain, run_training
 
     if domain is None and resume is None:
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
     host = load_host()
     target = resolve_domain(domain) if domain is not None else run_domain(resume, host.domains)
-    if resume is not None:
-        if config_file is not None:
-            raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
-        run = Run.resume(resume, target, settings, allow_changed_corpus, tracker=host)
-    else:
-        run = Run.create(target, settings, out_dir, config_file, tracker=host)
-    if not launched().main:  # ranks > 0 train in step with rank 0, which alone reports and writes
-        for _ in run.events():
+    events = run_training(target, settings, out_dir, resume, config_file, allow_changed_corpus, tracker=host)
+    world = launched()
+    if not world.main:  # ranks > 0 train in step with rank 0, which alone reports and writes
+        for _ in events:
             pass
         return
-    reason = render_training(run.events(), err if as_json else out, json_lines=as_json)
-    if reason == "interrupted":
+    reason = render_training(events, err if as_json else out, json_lines=as_json)
+    if reason == "interrupted" and world.size == 1:  # under torchrun, a clean stop is a success (see --nproc)
         raise typer.Exit(130)
 
 

@@ -246,9 +246,10 @@ class Run:
 
 
 def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | None = None,
-                 resume: Path | None = None, config_file: Path | None = None, **options: Any) -> Iterator[Event]:
-    """Prepare a run of ``domain`` (new, or resumed from ``resume``) and return its events.
-    Preparing is eager: a bad input raises here, before the first event."""
+                 resume: Path | None = None, config_file: Path | None = None, allow_changed_corpus: bool = False,
+                 **options: Any) -> Iterator[Event]:
+    """Prepare a run of ``domain`` (new in ``run_dir``, or resumed from ``resume``) and return
+    its events. Preparing is eager: a bad input raises here, before the first event."""
     if "tracker" not in options:
         from playground import plugins
 
@@ -256,7 +257,7 @@ def run_training(domain: Domain, overrides: Mapping[str, Any], run_dir: Path | N
     if resume is not None:
         if config_file is not None:
             raise PlaygroundError("a resumed run keeps its config; --config cannot be used with --resume")
-        run = Run.resume(resume, domain, overrides, out=run_dir, **options)
+        run = Run.resume(resume, domain, overrides, allow_changed_corpus, out=run_dir, **options)
     else:
         run = Run.create(domain, overrides, run_dir, config_file, **options)
     return run.events()

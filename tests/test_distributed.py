@@ -103,3 +103,27 @@ def test_nproc_launches_torchrun(tmp_path):
     events, _ = playground([str(corpus), *SETTINGS, "--max-steps", "4", "--nproc", "2"], tmp_path)
     assert events[0]["device"] == "cpu x2" and events[-1] == {"event": "run_finished", "step": 4, "reason": "max_steps"}
     assert len(list((tmp_path / "runs").iterdir())) == 1
+
+
+def test_ctrl_c_under_nproc_stops_every_rank_with_a_checkpoint(tmp_path):
+    """As a terminal would: SIGINT to the whole process group of `playground train --nproc 2`."""
+    import signal
+    import time
+
+    from playground.engine import checkpoint
+
+    corpus = tiny_corpus(tmp_path, n_words=6000)
+    env = {**os.environ, "PLAYGROUND_HOME": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "train", str(corpus), *SETTINGS, "--max-steps",
+                             "100000", "--score-every", "0", "--nproc", "2", "--out", str(tmp_path / "run")],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    metrics, deadline = tmp_path / "run" / "metrics.jsonl", time.monotonic() + 120
+    while not (metrics.exists() and metrics.stat().st_size > 2000) and time.monotonic() < deadline:
+        time.sleep(0.2)  # until both ranks are training (rank 0 has logged a few steps)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "finished at step" in out and out.rstrip().endswith("interrupted")
+    step = int(out.rsplit("finished at step ", 1)[1].split(":")[0])
+    assert checkpoint.load(tmp_path / "run" / "checkpoints" / "last.pt")["step"] == step

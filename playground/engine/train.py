@@ -5,7 +5,7 @@ max_time is set), gradient clipping, stateful truncated BPTT over parallel strea
 validation evals with carried state, checkpoints that resume bit-exactly on CPU. Under
 torchrun, DDP over disjoint shares of the batch's streams (see engine.distributed).
 
-Stopping: Ctrl-C (SIGINT, caught in the main thread), ``Steering.stop`` and a KeyboardInterrupt
+Stopping: Ctrl-C (SIGINT) or SIGTERM, caught in the main thread, ``Steering.stop`` and a KeyboardInterrupt
 thrown into the generator all request one ``Stop``, which ends training at a step boundary
 with a checkpoint saved; closing the generator saves one too.
 """
@@ -162,16 +162,20 @@ class Stop:
 
 
 @contextlib.contextmanager
-def sigint_stops(stop: Stop):
-    """While active (main thread only), Ctrl-C requests a stop instead of raising."""
+def signals_stop(stop: Stop):
+    """While active (main thread only), Ctrl-C (SIGINT) and SIGTERM request a stop instead of
+    ending the process: the run stops at its next step with a checkpoint saved. (torchrun
+    sends its workers SIGTERM when it is interrupted.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.request("interrupted"))  # sets a flag only
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.request("interrupted"))  # sets a flag only
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @dataclasses.dataclass
@@ -256,7 +260,7 @@ class Loop:
         self.last_saved, started = state.step, time.perf_counter() - state.elapsed
         state.model.train()
         reason = None
-        with sigint_stops(self.stop):
+        with signals_stop(self.stop):
             try:
                 while not self.stopping():
                     if state.pending:  # the last step's eval, samples and checkpoint (first thing on a resume)
