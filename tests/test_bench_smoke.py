@@ -1,0 +1,21 @@
+"""The benchmarks that drive the engine directly still run against its API (no figures here:
+timing belongs to the benchmarks themselves)."""
+
+import importlib.util
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def bench(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_speed_and_gpu_throughput_run_a_few_steps():
+    train_speed, gpu = bench("train_speed"), bench("gpu")
+    data = train_speed.dataset(1 << 17)
+    assert train_speed.engine_speed("lstm", 1, 32, 4, data) > 0
+    assert gpu.throughput(data, 1, 32, "cpu", 4, False) > 0
