@@ -73,7 +73,7 @@ def test_strict_c_runs_gcc(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["score", "latex"], "no samples"),
-    (["score", "latex", "/nonexistent/x.tex"], "cannot read /nonexistent/x.tex"),
+    (["score", "latex", "/nonexistent/x.tex"], "sample file /nonexistent/x.tex not found"),
     (["score", "lattex", "x"], "did you mean 'latex'"),
     (["score", "latex", "--strict", "-"], "has no strict check"),
     (["score", "names", "--repair", "-"], "has no repair step"),

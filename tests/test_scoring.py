@@ -159,5 +159,5 @@ def test_read_samples_rejects_bad_jsonl(tmp_path, content, message):
 
 
 def test_read_samples_names_a_missing_file(tmp_path):
-    with pytest.raises(PlaygroundError, match="cannot read .*absent.txt"):
+    with pytest.raises(PlaygroundError, match="sample file .*absent.txt not found"):
         read_samples(lines_domain(), [str(tmp_path / "absent.txt")])

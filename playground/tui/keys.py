@@ -17,19 +17,19 @@ class Key(NamedTuple):
 
 
 KEYS = (
-    Key("s", "s", "start_stop", "start/stop", "start training the highlighted domain, or stop it (saving a checkpoint)"),
-    Key("p", "p", "pause", "pause", "pause / resume training (the clock stops while paused)"),
-    Key("n", "n", "sample_now", "sample now", "sample now from the current model, at the current temperature"),
-    Key("plus", "+", "temperature(0.1)", "T+", "raise the temperature by 0.1 (also: edit it in the settings)"),
-    Key("minus", "-", "temperature(-0.1)", "T-", "lower the temperature by 0.1"),
+    Key("s", "s", "start_stop", "start/stop", "start / stop training (stopping saves a checkpoint)"),
+    Key("p", "p", "pause", "pause", "pause / resume (the clock stops while paused)"),
+    Key("n", "n", "sample_now", "sample now", "sample now from the model, at the current temperature"),
+    Key("plus", "+", "temperature(0.1)", "T+", "temperature up by 0.1 (or edit it in the settings)"),
+    Key("minus", "-", "temperature(-0.1)", "T-", "temperature down by 0.1"),
     Key("f", "f", "fetch", "fetch", "fetch the highlighted domain's corpus"),
-    Key("v", "v", "neurons", "neurons", "neuron view: a passage coloured by one unit's activation"),
+    Key("v", "v", "neurons", "neurons", "neurons: a passage coloured by one unit's activation"),
     Key("question_mark", "?", "help", "help", "this help"),
-    Key("q", "q", "quit", "quit", "quit (stops training with a checkpoint saved)"),
+    Key("q", "q", "quit", "quit", "quit (stops training, saving a checkpoint)"),
 )
 # not in the footer, but on the help screen
 OTHER_KEYS = (("enter", "on a sample: its full text and the checker's detail"),
-              ("tab", "move between the domain list, the settings and the samples"),
+              ("tab", "move between domains, settings and samples"),
               ("escape", "back to the samples"))
 
 
@@ -40,7 +40,7 @@ def bindings() -> list[Binding]:
 def help_text() -> str:
     rows = [(k.shown, k.help) for k in KEYS] + list(OTHER_KEYS)
     lines = "\n".join(f"  [b]{shown}[/b]{' ' * (8 - len(shown))} {what}" for shown, what in rows)
-    return ("[b]playground tui[/b]: train a character-level model and watch its samples get judged.\n\n"
+    return ("[b]playground tui[/b]: train a model and watch its samples get judged.\n\n"
             f"{lines}\n\n"
-            "Samples are scored in the background while training goes on: ✓ valid, ✗ not, with the value,\n"
+            "Samples are scored in the background while training goes on: ✓ valid, ✗ not, with the value, "
             "the error category and whether the sample is new (not in the training corpus).\n")

@@ -16,7 +16,8 @@ class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
 
     def compose(self) -> ComposeResult:
-        yield Static(help_text(), id="help", classes="dialog")
+        with VerticalScroll(classes="dialog"):  # it scrolls where the terminal is short
+            yield Static(help_text(), id="help")
 
 
 class SampleScreen(ModalScreen):
