@@ -465,7 +465,7 @@ def tui(domain: Annotated[Optional[str], typer.Argument(
     target = resolve_domain(domain) if domain is not None else None  # a misspelt name fails here, in one line
     if checkpoint is not None and not checkpoint.exists():
         raise PlaygroundError(f"{checkpoint} not found: give a run folder or a checkpoint file")
-    PlaygroundApp(target, settings, checkpoint).run()
+    PlaygroundApp(target, settings, checkpoint, load_host()).run()
 
 
 @command(name="new-plugin")

@@ -238,3 +238,15 @@ def test_a_stop_at_an_eval_step_resumes_exactly(tmp_path):
     list(stream)
     list(run_training(domain, {}, resume=tmp_path / "run"))
     assert _boundary_rows(tmp_path / "run") == _boundary_rows(tmp_path / "ref")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["sample", "{run}", "--stop", "\\x"], "not a valid escape sequence"),
+    (["sample", "{run}", "--temperature", "nan"], "temperature must be a finite number"),
+    (["sample", "{run}", "--seed", "100000000000000000000"], "seed must be an integer in [0, 2**63)"),
+    (["sweep", "{run}", "--temperatures", "nan,1"], "finite numbers > 0"),
+    (["sweep", "{run}", "--temperatures", "inf"], "finite numbers > 0"),
+])
+def test_bad_sampling_input_is_one_line(tmp_path, args, needle):
+    list(run_training(tiny_domain(tmp_path), {**TINY, "max_steps": 10}, tmp_path / "run"))
+    one_line_error(cli(*[a.format(run=tmp_path / "run") for a in args]), needle)

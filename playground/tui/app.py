@@ -39,9 +39,11 @@ class PlaygroundApp(App):
     BINDINGS = bindings()
 
     def __init__(self, domain: Domain | None = None, flags: dict[str, Any] | None = None,
-                 checkpoint: Path | None = None):
-        """``flags``: training settings as the command line gave them (None: not given)."""
+                 checkpoint: Path | None = None, host: Any = None):
+        """``flags``: training settings as the command line gave them (None: not given);
+        ``host``: the plugin host (default: the one for this process's environment)."""
         super().__init__()
+        self.host = host
         self.wanted = domain.name if domain else None
         self.extra = domain  # an ad-hoc text domain joins the registered ones
         self.flags, self.opened = dict(flags or {}), checkpoint
@@ -70,12 +72,12 @@ class PlaygroundApp(App):
 
         self.switch_interval = sys.getswitchinterval()  # put back when the app ends
         sys.setswitchinterval(SWITCH_INTERVAL)
-        host = plugins.host()
+        host = self.host = self.host or plugins.host()
         self.domains = dict(host.domains)
         if self.extra is not None:
             self.domains.setdefault(self.extra.name, self.extra)
         for info in host.broken():
-            self.notify(f"plugin {info.name!r} is broken: {info.error}", severity="warning", timeout=10)
+            self.notify(f"plugin {info.name!r} is broken: {info.error}", severity="warning", timeout=10, markup=False)
         if self.opened is not None:
             self.open_checkpoint(self.opened)
         self.query_one(DomainPicker).show(self.domains, self.wanted)

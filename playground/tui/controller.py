@@ -56,12 +56,11 @@ class RunController:
                             thread=True, exclusive=True, exit_on_error=False)
 
     def _train(self, domain: Domain, flags: dict[str, Any]) -> None:
-        from playground import plugins
         from playground.run import Run
 
         worker = get_current_worker()
         try:  # preparing is eager: a bad setting or a missing corpus fails here, before any event
-            self.run = Run.create(domain, flags, steering=self.steering, tracker=plugins.host())
+            self.run = Run.create(domain, flags, steering=self.steering, tracker=self.app.host)
             for event in self.run.events():
                 if worker.is_cancelled:  # the app is closing: finish with a checkpoint
                     self.stop()
