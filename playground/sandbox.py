@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Checkers also run at a lower priority, so that training beside them keeps its cores.
-LIMITS = 'ulimit -c 0; ulimit -t "$1"; ulimit -f "$2"; ulimit -v "$3"; shift 3; exec nice -n 10 "$@"'
+# The CPU budget is a soft limit (SIGXCPU, which a compiler driver reports by name) with a
+# hard one a second above it (SIGKILL, for a process that ignores SIGXCPU).
+LIMITS = ('ulimit -c 0; ulimit -S -t "$1"; ulimit -H -t "$(($1 + 1))"; ulimit -f "$2"; ulimit -v "$3"; shift 3; '
+          'exec nice -n 10 "$@"')
 
 # What every jail holds read-only: programs, libraries, the loader's cache and the links that
 # name programs (awk -> mawk); links such as /bin -> usr/bin are recreated as links.
@@ -44,9 +47,16 @@ DEFAULT_PATH = "/usr/bin:/bin"
 @dataclass(frozen=True)
 class Limits:
     timeout: float  # wall-clock seconds, then the command and everything under it are killed
-    cpu: int  # CPU seconds of any one process (SIGKILL); also the budget that tells starved from runaway
+    cpu: int  # CPU seconds of any one process (SIGXCPU, then SIGKILL); also the budget that tells starved from runaway
     file_size: int  # bytes any one written file may reach (SIGXFSZ)
     memory: int  # bytes of address space
+
+    def __post_init__(self) -> None:
+        # A command the wall clock stops must have had the time to use its CPU budget twice
+        # over, or a runaway could not be told from a starved checker (see ``Outcome.starved``).
+        if not self.timeout >= 2 * self.cpu > 0:
+            raise ValueError(f"Limits: the wall clock ({self.timeout:g} s) must be at least twice "
+                             f"the CPU budget ({self.cpu} s), which must be positive")
 
 
 @dataclass(frozen=True)

@@ -166,12 +166,20 @@ def test_a_compiler_out_of_memory_is_no_pass():
 
 
 def test_a_starved_compiler_is_undetermined():
-    """Stopped by the wall clock long before its CPU budget: the machine was busy, not gcc."""
-    outcome = gcc((c.PRELUDE + "int f(void) { return 0; }\n" * 40_000).encode(), Limits(0.05, 30, 2**20, 2**31))
+    """Stopped by the wall clock long before its CPU budget: the machine was busy, not gcc.
+    (A sleeper stands in for a gcc that got no CPU: the wall clock must be twice the budget.)"""
+    with tempfile.TemporaryDirectory(prefix="playground-test-") as folder:
+        outcome = run_limited(["sleep", "30"], Limits(2, 1, 2**20, 2**31), Path(folder), {})
     assert outcome.timed_out and outcome.starved
     assert c.verdict(outcome, 40_000).category == "undetermined"
     runaway = dataclasses.replace(outcome, starved=False)  # the same stop after the whole CPU budget
     assert c.verdict(runaway, 40_000).category == "timeout"
+
+
+def test_a_runaway_compiler_is_a_timeout_under_strict():
+    """gcc spends its CPU budget on a 400,000-star pointer, long before the wall clock."""
+    [score] = c.score_strict(["int " + "*" * 400_000 + "p;\n"])
+    assert (score.valid, score.category) == (False, "timeout"), score
 
 
 # --- bounds before work ----------------------------------------------------------------------
