@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 import playground
+from playground.console import shown
 from playground.errors import PlaygroundError
 from playground.options import with_settings
 
@@ -54,7 +55,7 @@ def command(group: typer.Typer = app, **kwargs):
             try:
                 return func(*args, **kw)
             except PlaygroundError as exc:
-                err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+                err.print(f"[bold red]error:[/] {escape(shown(str(exc)).replace(chr(10), chr(92) + 'n'))}", soft_wrap=True)
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt:
                 err.print("interrupted")
@@ -91,7 +92,7 @@ def main_callback(
     PLAYGROUND_PLUGIN_TIMEOUT (seconds a plugin's import or hook call may take; default 10).
     """
     SESSION.set({"plugins_dir": plugins_dir, "host": None})
-    if plugins_dir is not None:  # child processes (torchrun's ranks, the TUI) find it here
+    if plugins_dir is not None:  # child processes (torchrun's ranks) find it here
         os.environ["PLAYGROUND_PLUGINS_DIR"] = str(plugins_dir)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 def _print_json(row: dict) -> None:
     sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
+
+
+def shown(text: str) -> str:
+    """Untrusted text (a sample, a file name, a checker's line) as the terminal may receive it:
+    control characters, escape sequences among them, written out (``\x1b``), not obeyed."""
+    return CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def bits(nats: float) -> float:
@@ -77,11 +87,11 @@ class TrainingView:
                     f"  = {bits(event.val_loss):.3f} bits/char{best}")
             case SampleGenerated():
                 say(f"[dim]sample at step {event.step}:[/dim]")
-                say(event.text, markup=False)
+                say(shown(event.text), markup=False)
             case ValidityMeasured():
                 say(f"step {event.step:>6}  {rates_line(event.to_dict())}")
             case ScoringFailed():
-                say(f"[yellow]step {event.step:>6}  scoring failed:[/] {escape(event.error)}")
+                say(f"[yellow]step {event.step:>6}  scoring failed:[/] {escape(shown(event.error))}")
             case CheckpointSaved():
                 say(f"[dim]saved {event.path}[/dim]")
             case RunFinished():
@@ -116,7 +126,7 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
         for event in sampler.streamed():
             if isinstance(event, SampleStreamed):
                 if event.text:
-                    console.out(event.text, end="", highlight=False)
+                    console.out(shown(event.text), end="", highlight=False)
             else:  # the finished sample closes the stream
                 texts = [event.text]
     else:
@@ -136,10 +146,10 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
     one_line = all("\n" not in t for t in texts)
     for i, text in enumerate(texts):
         if one_line and not streaming:
-            console.print(f"{escape(text)}  {verdicts[i]}".rstrip(), highlight=False)
+            console.print(f"{escape(shown(text))}  {verdicts[i]}".rstrip(), highlight=False)
             continue
         if not streaming:
-            console.out(text, highlight=False)
+            console.out(shown(text), highlight=False)
         if verdicts[i]:
             console.print(verdicts[i], highlight=False)
         if not streaming:
@@ -150,9 +160,9 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
 def verdict(judgement: Judgement, i: int) -> str:
     """✓/✗, the category and first error line, and the novelty of sample ``i``."""
     score, novel = judgement.scores[i], judgement.novel[i]
-    text = mark(score.valid) + ("" if score.valid else f" {escape(score.category)}")
+    text = mark(score.valid) + ("" if score.valid else f" {escape(shown(score.category))}")
     if score.detail:
-        text += f" [dim]{escape(score.detail)}[/]"
+        text += f" [dim]{escape(shown(score.detail))}[/]"
     if novel is not None:
         text += f"  [dim]novel {percent(novel)}[/]"
     return text
@@ -191,8 +201,8 @@ def render_scores(sources: list[str], scores: list[Score], novel: list[float | N
         table.add_column("repaired", justify="center")
     table.add_column("category: first error", overflow="fold")
     for i, (source, score) in enumerate(zip(sources, scores)):
-        why = escape(score.category) + (f"\n[dim]{escape(score.detail)}[/]" if score.detail else "")
-        row = [mark(score.valid), escape(shorten(source)), f"{score.value:.2f}", percent(novel[i])]
+        why = escape(shown(score.category)) + (f"\n[dim]{escape(shown(score.detail))}[/]" if score.detail else "")
+        row = [mark(score.valid), escape(shorten(shown(source))), f"{score.value:.2f}", percent(novel[i])]
         if repaired is not None:
             row.append(mark(repaired[i].valid))
         table.add_row(*row, why)

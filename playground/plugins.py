@@ -334,6 +334,3 @@ def host() -> PluginHost:
     that are not given a host."""
     return _host(*(os.environ.get(key, "") for key in (PLUGINS_DIR_ENV, DISABLE_ENV, TIMEOUT_ENV)))
 
-
-def track_event(event: Event) -> None:
-    host().track_event(event)

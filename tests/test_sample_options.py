@@ -109,7 +109,7 @@ def test_filter_logits():
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"temperature": 0}, "temperature must be > 0"),
+    ({"temperature": 0}, "temperature must be at least 1e-06"),
     ({"top_p": 2}, "top_p must be in"),
     ({"top_k": -1}, "top_k must be a positive integer"),
     ({"n": 0}, "n must be a positive integer"),

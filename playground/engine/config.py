@@ -34,6 +34,7 @@ MAX_PARAMS = 2_000_000_000  # recurrent weights, estimated before the model is b
 MAX_LENGTH = 1_000_000  # characters per sample
 MAX_BATCH_CHARS = 10_000_000  # characters in one batch of samples (n, or score_samples, x length)
 SEED_RANGE = 2**63  # seeds are in [0, 2**63)
+MIN_TEMPERATURE = 1e-6  # far lower divides the logits past what float32 holds (inf, then nan)
 
 CELLS = ("lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled")
 DEVICES = ("auto", "cpu", "cuda")
@@ -149,7 +150,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     text = read_text_bounded(path, MAX_CONFIG_BYTES, "config file")
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, ValueError) as err:  # ValueError: an integer past Python's digit limit
         raise PlaygroundError(f"config file {path} is not valid TOML: {err}") from None
     flat: dict[str, Any] = {}
     for key, value in data.items():
@@ -263,7 +264,8 @@ def validate_sample(s: SampleConfig) -> None:
     _positive_int(s.length, "length", MAX_LENGTH)
     _check(s.n * s.length <= MAX_BATCH_CHARS, f"n x length is over the {MAX_BATCH_CHARS:,}-character limit of a sample batch")
     _check(_is_num(s.temperature), "temperature must be a finite number")
-    _check(s.argmax or s.temperature > 0, "temperature must be > 0 (or use argmax)")
+    _check(s.argmax or s.temperature >= MIN_TEMPERATURE,
+           f"temperature must be at least {MIN_TEMPERATURE:g} (or use argmax)")
     _check(s.top_k is None or (_is_int(s.top_k) and s.top_k > 0), "top_k must be a positive integer")
     _check(s.top_p is None or (_is_num(s.top_p) and 0 < s.top_p <= 1), "top_p must be in (0, 1]")
     _check(isinstance(s.prime, str), "prime must be text")

@@ -112,8 +112,8 @@ def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: i
 
 def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int,
            finish: Callable[[str], str] = str) -> list[str]:
-    """The ``cfg.n`` finished samples, prime included, each post-processed by ``finish``
-    (the one place where a domain's post-processing is applied)."""
+    """The ``cfg.n`` finished samples, prime included, each post-processed by ``finish`` (this
+    module, here and in ``streamed``, is the one place where a domain's post-processing is applied)."""
     texts = [""] * cfg.n
     for pieces in generate(model, vocab, cfg, seed):
         texts = [t + p for t, p in zip(texts, pieces)]
