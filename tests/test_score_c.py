@@ -91,6 +91,15 @@ def test_strict_mode_agrees_with_gcc():
         assert s.valid or s.category in syntax, s
 
 
+@pytest.mark.parametrize("sample", ["int x = 08;", "double x = 1e;", "double x = 1..2;", "int y = 0x1p;",
+                                    "int z = 0b12;", "double v = 0x.p1;", "int w = 12abc;"])
+def test_strict_mode_calls_a_malformed_number_invalid(sample):
+    """gcc rejects the number itself, which no missing header could explain."""
+    assert not gcc_valid(f"{sample}\n")
+    [s] = score_strict([f"{sample}\n"])
+    assert (s.valid, s.category) == (False, "bad-number"), s
+
+
 @pytest.mark.parametrize(
     ("sample", "category", "detail"),
     [

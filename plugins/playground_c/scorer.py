@@ -187,9 +187,13 @@ def _builtins(text: str) -> str:
     return BUILTINS.sub(r"__builtin_\1", text)
 
 
-# gcc's messages for errors of syntax; other errors (undeclared names, unknown types,
-# incomplete structs) come from the missing headers and are not counted.
+# gcc's messages for errors of syntax and of spelling (a malformed number: headers define
+# no numbers); other errors (undeclared names, unknown types, incomplete structs, and the
+# type errors of a macro taken for an undeclared function) come from the missing headers
+# and are not counted.
 SYNTAX_ERRORS = (
+    ("bad-number", r"invalid digit|exponent has no digits|too many decimal points|no digits in "
+                   r"|hexadecimal floating constants require|invalid suffix|invalid prefix"),
     ("missing-semicolon", r"expected ';'"),
     ("missing-brace", r"expected declaration or statement at end of input|expected '\}'"),
     ("missing-paren", r"expected '\)'|expected '\('"),
@@ -198,7 +202,7 @@ SYNTAX_ERRORS = (
     ("unterminated-literal", r"missing terminating|unterminated"),
     ("error-in-expression", r"expected expression"),
     ("error-in-declaration", r"expected identifier or|expected '=', ','|expected declaration specifiers"),
-    ("syntax-error", r"expected |invalid suffix|empty character constant"),
+    ("syntax-error", r"expected |empty character constant"),
 )
 
 
