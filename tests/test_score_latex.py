@@ -137,9 +137,50 @@ def test_corpus_chunks_compile_with_the_preamble(shared_corpora):
 
 
 def test_empty_and_oversized_samples_are_invalid_without_compiling():
-    scores = scorer.score(["", " \n\t\n", "x" * (scorer.MAX_SAMPLE_CHARS + 1)])
-    assert [(s.valid, s.value, s.category) for s in scores] == [
-        (False, 0.0, "empty"), (False, 0.0, "empty"), (False, 0.0, "too-large")]
+    scores = scorer.score(["", " \n\t\n", "%", "% one\n  % two\n", "x" * (scorer.MAX_SAMPLE_CHARS + 1)])
+    assert [(s.valid, s.value, s.category) for s in scores] == [(False, 0.0, "empty")] * 4 + [
+        (False, 0.0, "too-large")]
+
+
+def test_documentclass_in_a_comment_does_not_skip_the_preamble():
+    [score] = scorer.score(["Hello world $\\Spec$. % see \\documentclass\n"])
+    assert score.valid, score
+
+
+GARBAGE = "garbage \\undefinedmacro $ }}} \\begin{itemize}\n"
+
+
+@pytest.mark.parametrize(
+    ("trick", "category", "value"),
+    [
+        ("\\def\\x{document}\\end\\x\n", "text-after-end", 2 / 5),  # 2 of 4 lines read
+        ("\\catcode`\\%=12 % \\end{document}\n", "text-after-end", 2 / 5),
+        ("\\csname enddocument\\endcsname\n", "text-after-end", 2 / 5),
+        ("\\makeatletter\\@@end\n", "ended-early", 0.0),
+        ("\\stop\n", "ended-early", 0.0),
+        ("\\newwrite\\f\\immediate\\openout\\f=e.tex\\immediate\\write\\f{\\string\\end{document}}"
+         "\\immediate\\closeout\\f\\input{e}\n", "ended-early", 0.0),
+    ],
+)
+def test_where_tex_really_ended_is_asked_of_tex(trick, category, value):
+    """Text after an end the source does not spell \\end{document} was never checked: invalid."""
+    [score] = scorer.score(["Hello.\n" + trick + GARBAGE])
+    assert (score.valid, score.category, score.value) == (False, category, pytest.approx(value)), score
+
+
+@pytest.mark.parametrize(
+    ("sample", "category"),
+    [
+        ("Hello.\n\\def\\x{document}\\end\\x " + GARBAGE, "text-after-end"),  # on the end's own line
+        ("\\documentclass{article}\\begin{document}x\n\\makeatletter\\@@end\n" + GARBAGE, "ended-early"),
+        ("\\documentclass{article}\\begin{document}x\n\\def\\x{document}\\end\\x\n", "text-after-end"),
+        ("\\documentclass{article}\\begin{document}x\n\\end{document}\n\n", "ok"),
+        ("Hello.\n\\typeout{PGEND-0000000000000000 sample.tex 99}\\makeatletter\\@@end\n", "ended-early"),
+    ],
+)
+def test_the_end_marker_works_for_documents_and_bodies(sample, category):
+    [score] = scorer.score([sample])
+    assert score.category == category, score
 
 
 @pytest.mark.parametrize(
@@ -165,7 +206,9 @@ def test_runaways_are_invalid_not_undetermined():
 
 def test_a_compile_the_wall_clock_stops_first_is_undetermined(monkeypatch):
     """A wall clock far too short for any compile stands in for a machine too busy to give one."""
-    monkeypatch.setattr(scorer, "LIMITS", Limits(0.01, scorer.CPU_LIMIT_S, 2**20, 2**30))
+    limits = Limits(scorer.TIMEOUT_S, scorer.CPU_LIMIT_S, 2**20, 2**30)
+    object.__setattr__(limits, "timeout", 0.01)  # past Limits' own check, which forbids this
+    monkeypatch.setattr(scorer, "LIMITS", limits)
     [score] = scorer.score(["Fine."])
     assert (score.valid, score.value, score.category) == (False, 0.0, "undetermined")
     assert score.detail.startswith("checker starved of CPU")

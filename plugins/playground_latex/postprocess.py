@@ -9,6 +9,11 @@ import re
 TOKENS = re.compile(r"%[^\n]*|\\[{}%\\]|\\(begin|end)\s*\{([^{}\n]*)\}|([{}])")
 
 
+def uncommented(text: str) -> str:
+    """``text`` with its comments removed (``\\%`` is not one; line ends stay)."""
+    return re.sub(r"\\[\\%]|%[^\n]*", lambda m: m.group(0) if m.group(0)[0] == "\\" else "", text)
+
+
 def environments(text: str):
     """(start, "begin" | "end", name) for each \\begin and \\end outside comments."""
     for m in TOKENS.finditer(text):

@@ -12,11 +12,14 @@ and memory limits. Where bubblewrap is missing or cannot start, pdflatex is not 
 the structural check below stands in (as it does without pdflatex), and each verdict's detail
 says why.
 
-Verdicts: whitespace is "empty"; more than MAX_SAMPLE_CHARS characters is "too-large" (neither
-is compiled); a sample that uses its CPU_LIMIT_S seconds of CPU is "timeout"; one the wall clock
-(TIMEOUT_S) stops first was starved of CPU by a busy machine and is "undetermined", neither
-valid nor invalid. Anything but whitespace after ``\\end{document}`` is "text-after-end":
-pdflatex stops there, so it was never checked.
+Verdicts: only whitespace and comments is "empty"; more than MAX_SAMPLE_CHARS characters is
+"too-large" (neither is compiled); a sample that uses its CPU_LIMIT_S seconds of CPU is
+"timeout"; one the wall clock (TIMEOUT_S) stops first was starved of CPU by a busy machine and
+is "undetermined", neither valid nor invalid. Anything but whitespace after ``\\end{document}`` is "text-after-end":
+pdflatex stops there, so it was never checked. Where TeX really ended is asked of TeX, not
+guessed from the source (see ``ENDMARK``); a sample that stops TeX other than by LaTeX's
+``\\end{document}`` in its own text (``\\@@end``, ``\\stop``, an input file's ``\\end{document}``)
+is "ended-early".
 
 Partial credit: an invalid sample scores k / (n + 1), where n is its number of lines and
 k the number of them before the line pdflatex stopped at, so it is always below 1.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -35,7 +39,7 @@ from pathlib import Path
 
 from playground import Score, per_sample
 from playground.sandbox import Limits, Outcome, jail_problem, run_limited
-from playground_latex.postprocess import environments
+from playground_latex.postprocess import environments, uncommented
 
 CPU_LIMIT_S = 5
 TIMEOUT_S = 12.0 * CPU_LIMIT_S
@@ -127,6 +131,13 @@ PREAMBLE = r"""\documentclass{article}
 \def\Coim{\text{Coim}}
 """
 
+# Put before every document (LaTeX defines \AtEndDocument before \documentclass): LaTeX's
+# \end{document}, however the sample spells it, logs the marker, the file and the line it ran
+# on. The marker is random per compile so that a stray \typeout cannot match by accident; a
+# sample written to forge it (reading its own source for the marker) could, as TeX has no
+# privilege separation. \CurrentFile is empty on kernels older than 2021.
+ENDMARK = "\\AtEndDocument{\\typeout{%s \\csname CurrentFile\\endcsname\\space\\the\\inputlineno}}\n"
+
 # Files the corpus inputs around each chapter: empty, since the preamble is already loaded.
 STUB_FILES = ("preamble.tex", "chapters.tex")
 
@@ -166,7 +177,7 @@ def preamble() -> str:
 
 def wrap(sample: str) -> tuple[str, int]:
     """The document to compile and how many lines precede the sample in it."""
-    if r"\documentclass" in sample:
+    if r"\documentclass" in uncommented(sample):
         return sample, 0
     document = {kind for _, kind, name in environments(sample) if name == "document"}  # outside comments
     head = preamble() + ("" if "begin" in document else "\\begin{document}\n")
@@ -234,8 +245,8 @@ def _partial(sample: str, offset: int, line: int | None) -> float:
 
 def refuse(sample: str) -> Score | None:
     """The verdict on a sample not worth compiling: empty, or past the size bound."""
-    if not sample.strip():
-        return Score(False, 0.0, "empty", "empty sample: nothing to compile")
+    if not uncommented(sample).strip():
+        return Score(False, 0.0, "empty", "empty sample: nothing to compile but whitespace and comments")
     if len(sample) > MAX_SAMPLE_CHARS:
         return Score(False, 0.0, "too-large", f"{len(sample):,} characters; the limit is {MAX_SAMPLE_CHARS:,}")
     return None
@@ -255,6 +266,8 @@ def score_one(sample: str) -> Score:
     if refused:
         return refused
     document, offset = wrap(sample)
+    marker = f"PGEND-{secrets.token_hex(8)}"
+    document, offset = ENDMARK % marker + document, offset + 1
     with tempfile.TemporaryDirectory(prefix="playground-latex-") as folder:
         outcome, log = compile_latex(document, Path(folder))
     if outcome.starved:
@@ -265,7 +278,7 @@ def score_one(sample: str) -> Score:
     if outcome.returncode and outcome.stderr.startswith("bwrap:"):
         return Score(False, 0.0, "undetermined", f"sandbox failed: {outcome.stderr.splitlines()[0]}")
     if outcome.returncode == 0:
-        return _compiled(sample, log)
+        return _compiled(sample, log, ended_at(log, marker, offset))
     category, detail, line = classify(log)
     if line is not None:  # number lines as in the sample, not the wrapped document
         detail = detail.replace(f" l.{line} ", f" l.{line - offset} ", 1)
@@ -274,14 +287,37 @@ def score_one(sample: str) -> Score:
     return Score(False, _partial(sample, offset, line), category, detail)
 
 
-def _compiled(sample: str, log: str) -> Score:
+def ended_at(log: str, marker: str, offset: int) -> int | None:
+    """The sample's line LaTeX's \\end{document} ran on, per ENDMARK's line in the log; None if
+    it never ran, or ran in another file (one the sample wrote and input)."""
+    found = re.search(rf"^{marker} (\S*) (\d+)$", log, re.M)
+    if found is None or found.group(1) not in ("sample.tex", ""):
+        return None
+    return int(found.group(2)) - offset
+
+
+def unread_after(sample: str, end: int) -> int | None:
+    """``end``, the line LaTeX's \\end{document} ran on, if text TeX never read follows it."""
+    lines = sample.splitlines()
+    last = max((i + 1 for i, line in enumerate(lines) if line.strip()), default=0)
+    if end < last:
+        return end
+    if end == last and not re.search(r"\\end\s*\{document\}\s*$", lines[end - 1]):
+        return end  # the end is spelt otherwise (\end\x): what follows it on its line is unread
+    return None
+
+
+def _compiled(sample: str, log: str, end: int | None) -> Score:
     """The verdict on a sample pdflatex compiled: valid, unless it only warned or stopped early."""
     n = sample.count("\n") + 1
     unclosed = re.search(r"^\(\\end occurred (inside a group|when .* incomplete)", log, re.M)
     if unclosed:  # every line was read
         category = "unbalanced-braces" if unclosed.group(1) == "inside a group" else "unbalanced-conditional"
         return Score(False, n / (n + 1), category, unclosed.group(0))
-    line = text_after_end(sample)
+    if end is None:
+        return Score(False, 0.0, "ended-early",
+                     "TeX stopped other than by LaTeX's \\end{document} in the sample (\\@@end, \\stop, ...)")
+    line = text_after_end(sample) or unread_after(sample, end)
     if line is not None:  # pdflatex stops at \end{document}: what follows was never checked
         return Score(False, line / (n + 1), "text-after-end", f"text after \\end{{document}} on line {line}")
     return Score(True, 1.0)
