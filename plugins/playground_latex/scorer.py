@@ -15,11 +15,11 @@ says why.
 Verdicts: only whitespace and comments is "empty"; more than MAX_SAMPLE_CHARS characters is
 "too-large" (neither is compiled); a sample that uses its CPU_LIMIT_S seconds of CPU is
 "timeout"; one the wall clock (TIMEOUT_S) stops first was starved of CPU by a busy machine and
-is "undetermined", neither valid nor invalid. Anything but whitespace after ``\\end{document}`` is "text-after-end":
-pdflatex stops there, so it was never checked. Where TeX really ended is asked of TeX, not
-guessed from the source (see ``ENDMARK``); a sample that stops TeX other than by LaTeX's
-``\\end{document}`` in its own text (``\\@@end``, ``\\stop``, an input file's ``\\end{document}``)
-is "ended-early".
+is "undetermined", neither valid nor invalid. Anything but whitespace after
+``\\end{document}`` is "text-after-end": pdflatex stops there, so it was never checked. Where
+TeX really ended is asked of TeX, not guessed from the source (see ``ENDMARK``); a sample that
+stops TeX other than by LaTeX's ``\\end{document}`` in its own text (``\\@@end``, ``\\stop``,
+an input file's ``\\end{document}``) is "ended-early".
 
 Partial credit: an invalid sample scores k / (n + 1), where n is its number of lines and
 k the number of them before the line pdflatex stopped at, so it is always below 1.
