@@ -89,9 +89,17 @@ def test_valid_constructs(sample):
     assert score([sample])[0] == Score(True, 1.0)
 
 
+@pytest.mark.parametrize("sample", ["<page></page>", "<page><text></text></page>", '<text xml:space="preserve"> \n</text>',
+                                    "<!-- -->", "<!-- a -->\n<!-- b -->", "<page><text>&lt;!-- x --&gt;</text></page>"])
+def test_a_sample_with_no_wikitext_content_is_empty(sample):
+    s = score([sample])[0]
+    assert (s.valid, s.value, s.category) == (False, 0.0, "empty"), s
+
+
 def test_extraction_modes():
     xml = '  </revision>\n  </page>\n  <page>\n    <title>A</title>\n    <id>1</id>\n'
-    assert score([xml])[0] == Score(True, 1.0, "ok", "no wikitext in this sample")
+    nothing = Score(False, 0.0, "empty", "no wikitext in this sample (only XML metadata, comments or blanks)")
+    assert score([xml])[0] == nothing
     assert score(["", " \n\t"]) == [Score(False, 0.0, "empty", "no wikitext")] * 2
     # only the wikitext inside <text> is checked: the title's [[ is not
     page = '<title>[[x</title>\n<text xml:space="preserve">&lt;ref&gt;[[a]]&lt;/ref&gt;</text>\n<text>b [[c'

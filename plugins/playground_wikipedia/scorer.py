@@ -6,8 +6,8 @@ are checked, including a leading fragment that ends at ``</text>`` and a trailin
 ``<text ...>`` left open; the XML around them is ignored. A sample with no dump element is
 one piece of wikitext. Each piece is XML-unescaped once (``&lt;`` ``&gt;`` ``&amp;``
 ``&quot;`` ``&apos;``), except bare wikitext that holds a raw ``<`` (escaped text never
-does), which is checked as it is. A blank sample is invalid ("empty"); an XML sample with
-no wikitext in it (only metadata) is valid, with the detail "no wikitext in this sample".
+does), which is checked as it is. A sample with no wikitext content (blank, only XML
+metadata, an empty ``<text>``, only comments) is invalid ("empty").
 
 Checks. Comments and ``<nowiki>``, ``<math>``, ``<pre>`` (and ``<source>``,
 ``<syntaxhighlight>``, ``<timeline>``) must close and their content is opaque. ``[[ ]]``,
@@ -270,12 +270,15 @@ class Check:
         return self.swallowed or min(self.problems, default=None)
 
 
+CLOSED_COMMENT = re.compile(r"<!--[\s\S]*?-->")  # an unclosed one is checked ("unclosed-comment")
+
+
 def score_one(sample: str) -> Score:
     if not sample.strip():
         return Score(False, 0.0, "empty", "no wikitext")
-    xml, pieces = wikitext_pieces(sample)
-    if xml and not any(text.strip() for _, text in pieces):
-        return Score(True, 1.0, "ok", "no wikitext in this sample")
+    _, pieces = wikitext_pieces(sample)
+    if not any(CLOSED_COMMENT.sub("", text).strip() for _, text in pieces):
+        return Score(False, 0.0, "empty", "no wikitext in this sample (only XML metadata, comments or blanks)")
     matched = unmatched = 0
     first = None
     for offset, text in pieces:
