@@ -250,3 +250,11 @@ def test_a_stop_at_an_eval_step_resumes_exactly(tmp_path):
 def test_bad_sampling_input_is_one_line(tmp_path, args, needle):
     list(run_training(tiny_domain(tmp_path), {**TINY, "max_steps": 10}, tmp_path / "run"))
     one_line_error(cli(*[a.format(run=tmp_path / "run") for a in args]), needle)
+
+
+@pytest.mark.parametrize("step", [lambda text: sys.exit(0), lambda text: 42])
+def test_a_post_processing_step_that_exits_or_returns_garbage_is_one_line_and_keeps_the_steps(tmp_path, step):
+    domain = tiny_domain(tmp_path, postprocess=(step,))
+    with pytest.raises(PlaygroundError, match="domain's post-processing"):
+        list(run_training(domain, {**TINY, "max_steps": 30, "eval_every": 7}, tmp_path / "run"))
+    assert checkpoint.load(tmp_path / "run" / "checkpoints" / "last.pt")["step"] == 7  # the first eval's samples

@@ -279,6 +279,11 @@ class Loop:
                 if state.step > self.last_saved:
                     self.save("last", state)
                 raise
+            except Exception:  # a failure beside training (a plugin's post-processing, say): keep the steps
+                if state.step > self.last_saved:
+                    with contextlib.suppress(Exception):  # the failure may be the disk itself
+                        self.save("last", state)
+                raise
         if state.step > self.last_saved:
             yield self.save("last", state)
         yield RunFinished(state.step, reason or self.stop.reason)
