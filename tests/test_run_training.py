@@ -155,10 +155,14 @@ def test_thrown_keyboard_interrupt_saves_and_finishes(tmp_path):
 
 
 def test_max_time_budget(tmp_path):
+    from playground.engine.config import resolve
+    from playground.engine.train import lr_at
+
     events = list(run_training(tiny_domain(tmp_path), {**TINY, "max_steps": None, "max_time": 0.5}, tmp_path / "r"))
     assert events[-1].reason == "max_time"
-    lrs = [e.lr for e in events if isinstance(e, StepCompleted)]
-    assert lrs[-1] < max(lrs)  # the cosine follows the clock
+    budget = resolve({**TINY, "max_steps": None, "max_time": 60, "warmup": 0}).train
+    lrs = [lr_at(budget, 10, elapsed) for elapsed in (0, 20, 40, 60)]  # the same step, later on the clock
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] == budget.min_lr  # the cosine follows the clock
 
 
 def test_samples_are_postprocessed_and_events_tracked(tmp_path):
