@@ -15,6 +15,13 @@ an empty or whitespace-only sample is "empty" and one that is not Unicode text (
 surrogate) is "not-unicode", both invalid. A checker stopped by the wall clock before it used
 its CPU (a busy machine) says "undetermined": such a sample is scored once more, and if it
 stays undetermined it is left out of the valid rate and counted apart.
+
+A domain's callables (score, score_strict, split, novelty) are plugin code: each call runs
+through ``plugin_call``, in a daemon thread, so that whatever it raises (SystemExit and
+KeyboardInterrupt included; a real Ctrl-C reaches the waiting main thread) or a wrong return
+type is one PlaygroundError naming the domain. It may take CALL_BASE_S plus CALL_PER_SAMPLE_S
+per sample (per MiB of corpus for novelty's index); past that it is an error too, but the
+thread cannot be killed and runs on, detached, until the process exits.
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ MAX_SAMPLES = 100_000  # samples in one call (the names corpus, 32,033 lines, fi
 MAX_SAMPLE_CHARS = 1_000_000  # one sample; a longer one is "oversized"
 UNDETERMINED = "undetermined"
 EMPTY = Score(False, 0.0, "empty", "an empty sample")
+CALL_BASE_S = 60.0  # a domain's callable may take this long, plus the next per sample
+CALL_PER_SAMPLE_S = 60.0
 
 
 def wilson(k: int, n: int) -> tuple[float, float] | None:
@@ -145,14 +154,53 @@ def lone_surrogate(text: str) -> int | None:
     return None
 
 
+def plugin_call(name: str, what: str, call: Callable[[], Any], n: int = 1) -> Any:
+    """``call()``'s value, run in a daemon thread for at most CALL_BASE_S + n * CALL_PER_SAMPLE_S;
+    anything it raises, or a timeout, is a PlaygroundError naming domain ``name``'s ``what``."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # plugin code: its SystemExit or KeyboardInterrupt is its error
+            outcome["error"] = exc
+
+    limit = CALL_BASE_S + n * CALL_PER_SAMPLE_S
+    thread = threading.Thread(target=run, name=f"playground {name} {what}", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        raise PlaygroundError(f"the {name} domain's {what} did not return within {limit:g} s "
+                              "(it runs on in the background: a thread cannot be stopped)")
+    if "error" in outcome:
+        exc = outcome["error"]
+        if isinstance(exc, PlaygroundError):
+            raise exc
+        raise PlaygroundError(f"the {name} domain's {what} failed: {_describe(exc)}") from exc
+    return outcome["value"]
+
+
+def _describe(exc: BaseException) -> str:
+    """One printable line for a plugin's exception (its ``__str__`` is plugin code too)."""
+    try:
+        text = one_line(exc) or type(exc).__name__
+    except Exception:
+        text = f"{type(exc).__name__} (its message could not be read)"
+    return "".join(char if char.isprintable() else "?" for char in text[:300])
+
+
+def _strings(name: str, what: str, value: object) -> list[str]:
+    """``value`` when it is a list of str, else a PlaygroundError naming the domain's ``what``."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        bad = value if not isinstance(value, list) else next(i for i in value if not isinstance(i, str))
+        raise PlaygroundError(f"the {name} domain's {what} returned {type(bad).__name__} "
+                              f"{repr(bad)[:60]}; it must return a list of str")
+    return value
+
+
 def _ask(domain: Domain, scorer: Callable[[list[str]], list[Score]], samples: list[str]) -> list[Score]:
     """The plugin's verdicts, checked: one well-formed Score per sample."""
-    try:
-        scores = list(scorer(samples))
-    except PlaygroundError:
-        raise
-    except Exception as exc:  # a bug in the plugin: one line naming it, not a traceback
-        raise PlaygroundError(f"the {domain.name} scorer failed: {one_line(exc)[:300]}") from exc
+    scores = plugin_call(domain.name, "scorer", lambda: list(scorer(samples)), len(samples))
     if len(scores) != len(samples):
         raise PlaygroundError(f"the {domain.name} scorer returned {len(scores)} scores for {len(samples)} samples")
     for s in scores:
@@ -179,18 +227,24 @@ def novelty_index(domain: Domain) -> frozenset[str] | None:
         text = corpus_text(domain)
     except PlaygroundError:
         return None
-    return _units(domain.novelty or lines_of, text)
+    return _units(domain.name, domain.novelty, text)
 
 
 @lru_cache(maxsize=4)
-def _units(novelty_units: Callable[[str], list[str]], text: str) -> frozenset[str]:
-    """Cached per function and corpus text (the same str object: its hash is kept)."""
-    return frozenset(novelty_units(text))
+def _units(name: str, novelty_units: Callable[[str], list[str]] | None, text: str) -> frozenset[str]:
+    """Cached per domain, function and corpus text (the same str object: its hash is kept)."""
+    units = plugin_call(name, "novelty", lambda: (novelty_units or lines_of)(text), 1 + len(text) // 2**20)
+    return frozenset(_strings(name, "novelty", units))
 
 
-def novel_counts(domain: Domain, sample: str, index: frozenset[str]) -> tuple[int, int]:
+def unit_lists(domain: Domain, samples: Sequence[str]) -> list[list[str]]:
+    """Each sample's novelty units (``Domain.novelty_units``), in one checked plugin call."""
+    found = plugin_call(domain.name, "novelty", lambda: [domain.novelty_units(s) for s in samples], len(samples))
+    return [_strings(domain.name, "novelty", units) for units in found]
+
+
+def novel_counts(units: list[str], index: frozenset[str]) -> tuple[int, int]:
     """(novel units, units) of one sample: its names or lines that the corpus lacks."""
-    units = domain.novelty_units(sample)
     return sum(u not in index for u in units), len(units)
 
 
@@ -198,7 +252,7 @@ def novelty(domain: Domain, samples: Sequence[str], index: frozenset[str] | None
     """Each sample's share of novel units (None without the corpus, or with no units)."""
     if index is None:
         return [None] * len(samples)
-    return [Rate(*novel_counts(domain, s, index)).value for s in samples]
+    return [Rate(*novel_counts(units, index)).value for units in unit_lists(domain, samples)]
 
 
 def measure(domain: Domain, samples: Sequence[str], scores: Sequence[Score],
@@ -210,7 +264,7 @@ def measure(domain: Domain, samples: Sequence[str], scores: Sequence[Score],
     distinct = list(dict.fromkeys(valid))
     novel = None
     if index is not None:
-        counts = [novel_counts(domain, s, index) for s in distinct]
+        counts = [novel_counts(units, index) for units in unit_lists(domain, distinct)]
         novel = Rate(sum(k for k, _ in counts), sum(n for _, n in counts))
     categories = Counter(score.category for score in scores)
     return Rates(Rate(len(valid), len(judged)), Rate(len(distinct), len(valid)), novel,
@@ -291,7 +345,8 @@ def read_samples(domain: Domain, files: Sequence[str] = (), jsonl: Sequence[str]
         if domain.corpus.kind == "lines" and domain.split is None:
             more = [(f"{label}:{i}", line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
         else:
-            parts = domain.split_samples(text)
+            parts = plugin_call(domain.name, "split", lambda: domain.split_samples(text))
+            parts = _strings(domain.name, "split", parts)
             more = [(label if len(parts) == 1 else f"{label}#{i}", part) for i, part in enumerate(parts, 1)]
         pairs += _bounded(more, len(pairs))
     for name in jsonl:

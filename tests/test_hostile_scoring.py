@@ -328,6 +328,10 @@ def raises(samples):
     raise RuntimeError("checker exploded")
 
 
+def quits(samples):
+    raise SystemExit("bye")
+
+
 def stringly(samples):
     return [Score(True, "1.0") for _ in samples]
 
@@ -341,6 +345,7 @@ def busy(samples):
 @hookimpl
 def register_domains(register):
     register(Domain("raises", "a scorer that raises", CORPUS, score=raises))
+    register(Domain("quits", "a scorer that calls sys.exit", CORPUS, score=quits))
     register(Domain("stringly", "a scorer whose value is a str", CORPUS, score=stringly))
     register(Domain("busy", "a scorer on a busy machine", CORPUS, score=busy))
 '''
@@ -356,7 +361,8 @@ def plugin_dir(tmp_path):
 
 
 @pytest.mark.parametrize("domain, words", [
-    ("raises", ["the raises scorer failed", "RuntimeError: checker exploded"]),
+    ("raises", ["the raises domain's scorer failed", "RuntimeError: checker exploded"]),
+    ("quits", ["the quits domain's scorer failed", "SystemExit: bye"]),
     ("stringly", ["the stringly scorer returned", "value: a number"]),
 ])
 def test_a_broken_plugin_scorer_is_one_line(plugin_dir, domain, words):

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from playground.domains import Corpus, Domain, Score
+from playground import scoring
 from playground.errors import PlaygroundError
 from playground.scoring import (BackgroundScorer, judge, measure, novelty, novelty_index, read_samples,
                                 score_samples, wilson)
@@ -93,6 +94,48 @@ def test_no_valid_sample_leaves_unique_and_novel_undefined(tmp_path):
 def test_a_broken_scorer_is_caught(scorer, message):
     with pytest.raises(PlaygroundError, match=message.replace("[", r"\[").replace("]", r"\]")):
         score_samples(lines_domain(score=scorer), ["a", "b"])
+
+
+def raising(error):
+    def call(*args):
+        raise error
+    return call
+
+
+@pytest.mark.parametrize("error", [SystemExit("bye"), KeyboardInterrupt(), GeneratorExit(), ValueError("[/] x")])
+@pytest.mark.parametrize("hook", ["score", "split", "novelty"])
+def test_whatever_a_domains_callable_raises_is_one_error_naming_it(tmp_path, hook, error):
+    """Its SystemExit or KeyboardInterrupt too: they come from the plugin's thread, not from Ctrl-C."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("ann\nbob\n")
+    domain = lines_domain(corpus, **{hook: raising(error)})
+    what = {"score": "scorer"}.get(hook, hook)
+    with pytest.raises(PlaygroundError, match=f"^the words domain's {what} failed: {type(error).__name__}"):
+        (tmp_path / "s.txt").write_text("ann\n")
+        judge(domain, [s for _, s in read_samples(domain, [str(tmp_path / "s.txt")])])
+
+
+@pytest.mark.parametrize("hook, value", [("split", None), ("split", [1, 2]), ("split", "ab"),
+                                         ("novelty", None), ("novelty", [b"x"])])
+def test_a_domains_split_and_novelty_must_return_lists_of_str(tmp_path, hook, value):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("ann\n")
+    (tmp_path / "s.txt").write_text("ann\n")
+    domain = lines_domain(corpus, **{hook: lambda text: value})
+    with pytest.raises(PlaygroundError, match=f"^the words domain's {hook} returned .*; it must return a list of str"):
+        judge(domain, [s for _, s in read_samples(domain, [str(tmp_path / "s.txt")])])
+
+
+def test_a_scorer_that_never_returns_is_an_error_after_its_allowance(monkeypatch):
+    """The allowance is lowered here; the thread cannot be killed, so the test releases it."""
+    monkeypatch.setattr(scoring, "CALL_BASE_S", 0.0)
+    monkeypatch.setattr(scoring, "CALL_PER_SAMPLE_S", 0.5)
+    release = threading.Event()
+    try:
+        with pytest.raises(PlaygroundError, match="^the words domain's scorer did not return within 1 s"):
+            score_samples(lines_domain(score=lambda samples: release.wait()), ["a", "b"])
+    finally:
+        release.set()
 
 
 def test_missing_scorers_are_named():
