@@ -225,13 +225,16 @@ def test_fetch_a_missing_corpus_with_progress(tmp_path, monkeypatch, http_server
     async def scenario():
         app = Recording(plugins.host().domains["poems"], {})
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("f")
+            app.action_fetch()
+            app.action_fetch()  # at once, so the first download is still under way: ignored
             await until(pilot, lambda: any("fetched the poems corpus" in m for _, m in app.shown))
             await until(pilot, lambda: "●" in str(app.query_one(DomainPicker).get_option("poems").prompt))
             return app.shown
 
     shown = asyncio.run(scenario())
     assert not any(sev == "error" for sev, _ in shown)
+    assert [m for _, m in shown if "poems" in m or "under way" in m] == [
+        "a corpus download is already under way", "fetched the poems corpus"]
 
 
 def test_open_a_checkpoint_sample_it_and_explore_neurons(with_corpora, tmp_path):
@@ -293,3 +296,147 @@ def test_the_tui_command_passes_training_flags_as_settings(monkeypatch, with_cor
     assert {k: v for k, v in opened["flags"].items() if v is not None} == {"hidden": 64, "compile": True, "max_time": 30.0}
     result = CliRunner().invoke(cli, ["tui", "namez"])
     assert result.exit_code == 2 and "did you mean 'names'" in result.stderr
+
+
+def test_a_refused_temperature_is_a_notification_and_the_run_goes_on(with_corpora):
+    """-1, nan or one under the sample settings' bound would break sampling: refused, unchanged."""
+    async def scenario():
+        app = names_app(temperature=0.9)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.step > 5)
+            field = app.query_one("#set-temperature")
+            field.focus()
+            for bad in ("-1", "nan", "1e-300", "0"):
+                field.value = bad
+                await pilot.press("enter")
+                assert app.controller.steering.temperature == 0.9 and field.value == "0.9"
+            refused = [m for sev, m in app.shown if sev == "error"]
+            assert len(refused) == 4 and "finite" in refused[1]
+            field.value = "0.7"
+            await pilot.press("enter", "escape", "n")
+            await until(pilot, lambda: app.query_one(NowPanel).judged is not None)
+            assert app.controller.steering.temperature == 0.7 and app.controller.state.status == "training"
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "finished")
+
+    asyncio.run(scenario())
+
+
+def test_a_float_setting_must_be_finite(with_corpora):
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            settings = app.query_one(Settings)
+            for text in ("nan", "inf", "1e400"):
+                settings.field("lr").value = text
+                try:
+                    settings.changes()
+                except PlaygroundError as exc:
+                    assert "not a finite number" in str(exc)
+                else:
+                    raise AssertionError(f"{text} was taken")
+                await pilot.press("s")
+                assert app.controller.state.status == "idle" and "not a finite number" in app.shown[-1][1]
+
+    asyncio.run(scenario())
+
+
+def test_a_new_run_drops_the_old_checkpoint_and_the_panel_is_refilled_when_it_ends(with_corpora, tmp_path):
+    """The checkpoint and its domain change together; after the run the panel shows what `s`
+    would train: the highlighted domain's settings."""
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app.controller.checkpoint = tmp_path / "an-earlier-run.pt"
+            app.query_one("#set-hidden").value = "0"  # the run fails as it is prepared
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "failed")
+            await pilot.pause()
+            assert app.controller.checkpoint is None and app.controller.domain.name == "names"
+            assert app.query_one("#set-hidden").value == "32"
+            await pilot.press("n")
+            assert "start training" in app.shown[-1][1]
+
+    asyncio.run(scenario())
+
+
+def test_the_panel_follows_the_domain_highlighted_during_training(with_corpora):
+    flags = {name: value for name, value in TINY.items() if name != "hidden"}
+
+    async def scenario():
+        app = Recording(plugins.host().domains["names"], flags)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.step > 2)
+            picker = app.query_one(DomainPicker)
+            picker.highlighted = [picker.get_option_at_index(i).id for i in range(picker.option_count)].index("shakespeare")
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "finished")
+            await pilot.pause()
+            return app.query_one(Settings).changes(), app.query_one("#set-hidden").value
+
+    from playground.run import run_settings
+
+    changes, hidden = asyncio.run(scenario())
+    assert changes == {} and hidden == str(run_settings(plugins.host().domains["shakespeare"], flags).model.hidden)
+
+
+def test_a_plugin_exiting_in_the_training_thread_fails_the_run_not_the_app(with_corpora, tmp_path, monkeypatch):
+    import shutil
+    from dataclasses import replace
+
+    def exits(text):
+        raise SystemExit(3)
+
+    (tmp_path / "exiting").mkdir()
+    shutil.copy(with_corpora / "names" / "input.txt", tmp_path / "exiting" / "input.txt")
+    monkeypatch.setenv("PLAYGROUND_CORPORA", f"{with_corpora}:{tmp_path}")
+
+    async def scenario():
+        app = Recording(replace(plugins.host().domains["names"], name="exiting", postprocess=(exits,)), TINY)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "failed")
+            await pilot.pause()
+            assert app.is_running and "SystemExit" in app.shown[-1][1]
+            await pilot.press("q")
+
+    asyncio.run(scenario())
+
+
+def test_the_run_status_never_leaves_finished_or_failed():
+    from playground.events import RunFinished, RunStarted
+    from playground.tui.state import RunState
+
+    state = RunState(status="starting")
+    assert state.move("stopping")  # stopped while starting: the start does not undo it
+    state.update(RunStarted(run_dir="r", domain="names", config={"train": {"max_steps": 1, "max_time": None}},
+                            n_params=1, vocab_size=2, device="cpu"))
+    assert state.status == "stopping"
+    state.update(RunFinished(step=1, reason="stopped"))
+    for late in ("stopping", "paused", "training", "failed"):
+        assert not state.move(late) and state.status == "finished"
+
+
+def test_a_stale_sample_request_is_dropped(with_corpora):
+    """`n` twice: what arrives for the first request reaches neither the panel nor the stream."""
+    from playground.tui.messages import Judged
+    from playground.tui.state import SampleRecord
+
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            now = app.query_one(NowPanel)
+            now.begin("first", None)
+            now.begin("second", None)
+            score = {"valid": True, "value": 1.0, "category": "ok", "detail": ""}
+            now.post_message(Judged(SampleRecord(0, "stale", score, None), now.request - 1))
+            now.post_message(Judged(SampleRecord(0, "fresh", score, None), now.request))
+            await until(pilot, lambda: now.judged is not None)
+            await pilot.pause()
+            return [r.text for r in app.query_one(SampleStream).records.values()], now.judged.text
+
+    assert asyncio.run(scenario()) == (["fresh"], "fresh")

@@ -25,7 +25,7 @@ from playground.tui.controller import RunController
 from playground.tui.keys import bindings
 from playground.tui.messages import CorpusFetched, Judged, Notice, RunEvent, SamplesScored, TrainingFailed
 from playground.tui.screens import HelpScreen, SampleScreen
-from playground.tui.widgets import (Chart, DomainPicker, FetchBar, NowPanel, SampleStream, Settings, plot_run,
+from playground.tui.widgets import (Chart, DomainPicker, FetchBar, NowPanel, SampleStream, Settings, plot_run, shown,
                                     status_line)
 
 # Training holds the GIL in short bursts between torch ops; while the app runs it hands the GIL
@@ -50,6 +50,7 @@ class PlaygroundApp(App):
         self.domains: dict[str, Domain] = {}
         self.controller = RunController(self)
         self.quitting = False
+        self.accepted: float | None = None  # the last temperature typed or stepped to that was taken
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,21 +98,27 @@ class PlaygroundApp(App):
     @on(OptionList.OptionHighlighted, "#picker")
     def domain_highlighted(self, message: OptionList.OptionHighlighted) -> None:
         """Prefill the settings with what a run of this domain would get."""
-        from playground.run import run_settings
-
         domain = self.domains.get(message.option.id)
-        if domain is None or self.controller.training:
-            return
-        try:
-            self.query_one(Settings).fill(run_settings(domain, self.flags))
-        except PlaygroundError as exc:
-            self.notify(str(exc), severity="error")
+        if domain is None or self.controller.training or not self.prefill(domain):
             return
         self.sub_title = domain.description
         missing = domain.missing_tools()
         if missing:
             self.notify(f"{', '.join(missing)} not found: the {domain.name} scorer falls back to a weaker check",
                         severity="warning")
+
+    def prefill(self, domain: Domain | None) -> bool:
+        """Show ``domain``'s resolved settings in the panel; whether they resolved."""
+        from playground.run import run_settings
+
+        if domain is None:
+            return False
+        try:
+            self.query_one(Settings).fill(run_settings(domain, self.flags))
+        except PlaygroundError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        return True
 
     # -- training ---------------------------------------------------------------------
 
@@ -145,14 +152,19 @@ class PlaygroundApp(App):
                 self.query_one(NowPanel).show(event)
             case RunFinished():
                 self.notify(f"finished at step {event.step}: {event.reason}; checkpoint {self.controller.checkpoint}")
-                if self.quitting:
-                    self.exit()
+                self.run_over()
 
     @on(TrainingFailed)
     def training_failed(self, message: TrainingFailed) -> None:
         self.notify(message.text, severity="error", timeout=10)
+        self.run_over()
+
+    def run_over(self) -> None:
+        """The panel shows again what `s` would train: the highlighted domain's settings."""
         if self.quitting:
             self.exit()
+        else:
+            self.prefill(self.query_one(DomainPicker).selected)
 
     @on(SamplesScored)
     def samples_scored(self, message: SamplesScored) -> None:
@@ -185,14 +197,34 @@ class PlaygroundApp(App):
         return self.query_one(Settings).value("temperature")
 
     def action_temperature(self, delta: float) -> None:
-        value = round(max(0.1, (self.temperature or 1.0) + delta), 2)
-        self.query_one(Settings).field("temperature").value = f"{value:g}"
-        self.controller.steer_temperature(value)
+        self.steer(round(max(0.1, (self.temperature or 1.0) + delta), 2))
 
     @on(Input.Submitted, "#set-temperature")
     def temperature_typed(self) -> None:
-        if self.temperature:
-            self.controller.steer_temperature(self.temperature)
+        try:
+            value = self.query_one(Settings).typed("temperature")
+        except PlaygroundError as exc:
+            self.refuse_temperature(str(exc))
+            return
+        if value is not None:
+            self.steer(value)
+
+    def steer(self, value: float) -> None:
+        """Sample at ``value`` from now on, if the sample settings take it."""
+        try:
+            self.controller.steer_temperature(value)
+        except PlaygroundError as exc:
+            self.refuse_temperature(f"temperature {value:g} refused: {exc}")
+            return
+        self.accepted = value
+        self.query_one(Settings).field("temperature").value = f"{value:g}"
+
+    def refuse_temperature(self, why: str) -> None:
+        """Say why, and put the field back to the temperature in use."""
+        self.notify(why, severity="error")
+        steering, settings = self.controller.steering, self.query_one(Settings)
+        kept = steering.temperature if steering is not None else self.accepted
+        settings.field("temperature").value = settings.prefilled.get("temperature", "") if kept is None else shown(kept)
 
     def action_sample_now(self) -> None:
         now, run = self.query_one(NowPanel), self.controller
@@ -212,6 +244,9 @@ class PlaygroundApp(App):
 
         domain = self.query_one(DomainPicker).selected
         if domain is None:
+            return
+        if self.query_one(FetchBar).busy:
+            self.notify("a corpus download is already under way", severity="warning")
             return
         if find_corpus(domain) is not None:
             self.notify(f"the {domain.name} corpus is already here")

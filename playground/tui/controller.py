@@ -8,6 +8,7 @@ run cannot flood it; a validity batch's verdicts come as one message.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Mapping
@@ -16,11 +17,12 @@ from textual.app import App
 from textual.worker import get_current_worker
 
 from playground.domains import Domain
+from playground.engine.config import SampleConfig, validate_sample
 from playground.engine.steering import Steering
 from playground.events import (CheckpointSaved, Event, RunFinished, RunStarted, SampleGenerated, SampleScored,
                                SampleStreamed, ScoringFailed, ValidityMeasured)
 from playground.tui.messages import RunEvent, SamplesScored, TrainingFailed, said
-from playground.tui.state import RunState, SampleRecord
+from playground.tui.state import LIVE, RunState, SampleRecord
 
 
 class RunController:
@@ -37,7 +39,7 @@ class RunController:
 
     @property
     def training(self) -> bool:
-        return self.state.status in ("starting", "training", "paused", "stopping")
+        return self.state.status in LIVE
 
     def open(self, path: Path, domains: Mapping[str, Domain]) -> None:
         """Take an existing run or checkpoint to sample from (PlaygroundError if it is none)."""
@@ -48,37 +50,40 @@ class RunController:
         self.checkpoint, self.domain = checkpoint, domain
 
     def start(self, domain: Domain, flags: Mapping[str, Any]) -> None:
-        """Train ``domain`` with ``flags`` (as `playground train` takes them) in a thread."""
-        self.steering = Steering(temperature=flags.get("temperature"))
-        self.domain, self.run, self._scored = domain, None, []
-        self.state = RunState(status="starting")
-        self.app.run_worker(partial(self._train, domain, dict(flags)), name="training", group="training",
-                            thread=True, exclusive=True, exit_on_error=False)
+        """Train ``domain`` with ``flags`` (as `playground train` takes them) in a thread. The
+        checkpoint opened or saved before goes: only this run's checkpoints replace it."""
+        state, steering = RunState(status="starting"), Steering(temperature=flags.get("temperature"))
+        self.state, self.steering = state, steering
+        self.domain, self.run, self.checkpoint, self._scored = domain, None, None, []
+        self.app.run_worker(partial(self._train, domain, dict(flags), state, steering), name="training",
+                            group="training", thread=True, exclusive=True, exit_on_error=False)
 
-    def _train(self, domain: Domain, flags: dict[str, Any]) -> None:
+    def _train(self, domain: Domain, flags: dict[str, Any], state: RunState, steering: Steering) -> None:
         from playground.run import Run
 
         worker = get_current_worker()
         try:  # preparing is eager: a bad setting or a missing corpus fails here, before any event
-            self.run = Run.create(domain, flags, steering=self.steering, tracker=self.app.host)
+            self.run = Run.create(domain, flags, steering=steering, tracker=self.app.host)
             for event in self.run.events():
                 if worker.is_cancelled:  # the app is closing: finish with a checkpoint
-                    self.stop()
-                self.state.update(event)
-                self.route(event)
-        except Exception as exc:  # shown as a notification, never a traceback
-            self.state.status = "failed"
+                    steering.stop.set()
+                    state.move("stopping")
+                state.update(event)
+                self.route(event, state)
+        except BaseException as exc:  # even a plugin's SystemExit: a failed run, never the app's end
+            state.move("failed")
             self.app.post_message(TrainingFailed(f"training failed: {said(exc)}"))
 
-    def route(self, event: Event) -> None:
-        """Pass an event on to the UI (in the worker thread): one by one, or a batch at a time."""
+    def route(self, event: Event, state: RunState) -> None:
+        """Pass an event of the run ``state`` belongs to on to the UI (in the worker thread):
+        one by one, or a batch at a time."""
         match event:
             case SampleScored():
                 self._scored.append(SampleRecord(event.step, event.text, event.score, event.novel))
             case ValidityMeasured():  # the batch is complete
                 self.app.post_message(SamplesScored(self._scored))
                 self._scored = []
-            case CheckpointSaved(checkpoint_kind="last" | "best"):
+            case CheckpointSaved(checkpoint_kind="last" | "best") if state is self.state:
                 self.checkpoint = Path(event.path)
             case RunStarted() | ScoringFailed() | SampleStreamed() | SampleGenerated() | RunFinished():
                 self.app.post_message(RunEvent(event))  # what the UI reacts to one by one
@@ -87,21 +92,22 @@ class RunController:
         """Stop the run at its next step (paused or not), saving a checkpoint."""
         if self.steering is not None:
             self.steering.stop.set()
-        if self.training:
-            self.state.status = "stopping"
+        self.state.move("stopping")
 
     def toggle_pause(self) -> None:
-        if self.state.status == "training":
+        if self.state.move("paused", came_from=("training",)):
             self.steering.paused.set()
-            self.state.status = "paused"
-        elif self.state.status == "paused":
+        elif self.state.move("training", came_from=("paused",)):
             self.steering.paused.clear()
-            self.state.status = "training"
 
     def sample_now(self) -> None:
         """Ask the run for a sample from its current model, streamed as SampleStreamed events."""
         self.steering.sample_now.set()
 
     def steer_temperature(self, value: float) -> None:
+        """Sample at ``value`` from now on; PlaygroundError (and no change) if the run's sample
+        settings would not take it."""
+        base = self.run.config.sample if self.run is not None else SampleConfig()
+        validate_sample(replace(base, temperature=value))
         if self.steering is not None:
             self.steering.temperature = value

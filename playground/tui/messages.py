@@ -19,9 +19,11 @@ def said(exc: BaseException) -> str:
 
 @dataclass
 class RunEvent(Message):
-    """An event the UI reacts to one by one: of the run, or of a sample asked for with `n`."""
+    """An event the UI reacts to one by one: of the run, or of a sample asked for with `n`
+    (``request``: which, so that a stale one is dropped)."""
 
     event: Event
+    request: int = 0
 
 
 @dataclass
@@ -33,9 +35,10 @@ class SamplesScored(Message):
 
 @dataclass
 class Judged(Message):
-    """The verdict on the sample asked for with `n`."""
+    """The verdict on the sample asked for with `n` (``request``: which)."""
 
     record: SampleRecord
+    request: int = 0
 
 
 @dataclass

@@ -72,13 +72,18 @@ class NeuronScreen(Screen):
             text = corpus_text(self.domain)
             result = trace(sampler.model, sampler.vocab, passage(text[train_size(len(text)):], PASSAGE))
         except Exception as exc:  # shown on the screen, never as a traceback
-            self.app.call_from_thread(self.query_one("#neuron-info", Static).update, f"cannot trace: {exc}")
+            self.app.call_from_thread(self.failed, f"cannot trace: {exc}")
             return
         self.app.call_from_thread(self.show, result)
 
+    def failed(self, why: str) -> None:  # on the UI thread, like show
+        if self.is_attached:  # (the screen may have been left while tracing)
+            self.query_one("#neuron-info", Static).update(why)
+
     def show(self, result) -> None:
         self.trace = result
-        self.redraw()
+        if self.is_attached:
+            self.redraw()
 
     @property
     def feature(self) -> str:

@@ -11,6 +11,7 @@ from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, St
                                ValidityMeasured)
 
 HISTORY = 400  # points kept per curve
+LIVE = ("starting", "training", "paused", "stopping")  # a run under way; after it: finished or failed
 
 
 @dataclass
@@ -40,11 +41,24 @@ class RunState:
     novel: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def move(self, status: str, *, came_from: tuple[str, ...] = LIVE) -> bool:
+        """Change the status if it is one of ``came_from`` (never out of finished or failed),
+        under the lock; whether it changed."""
+        with self.lock:
+            return self._move(status, came_from)
+
+    def _move(self, status: str, came_from: tuple[str, ...]) -> bool:
+        if self.status not in came_from or self.status in ("finished", "failed"):
+            return False
+        self.status = status
+        return True
+
     def update(self, event: Event) -> None:
         with self.lock:
             match event:
                 case RunStarted():
-                    self.status, self.run_dir, self.device, self.step = "training", event.run_dir, event.device, event.step
+                    self._move("training", ("idle", "starting"))  # a stop asked for while starting stands
+                    self.run_dir, self.device, self.step = event.run_dir, event.device, event.step
                     self.max_steps = event.config["train"]["max_steps"]
                     self.max_time = event.config["train"]["max_time"]
                 case StepCompleted():
@@ -59,7 +73,7 @@ class RunState:
                     self.unique.append(event.unique_rate or 0.0)
                     self.novel.append(event.novel_rate or 0.0)
                 case RunFinished():
-                    self.status = "finished"
+                    self._move("finished", LIVE)
 
     @property
     def eta(self) -> float | None:

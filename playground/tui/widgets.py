@@ -3,6 +3,7 @@ for, the sample stream, the status bar. A widget that needs a worker owns it."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -12,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from playground.domains import Domain
 from playground.engine.config import RunConfig, Setting, declared
@@ -36,9 +38,12 @@ def parsed(setting: Setting, text: str) -> Any:
     try:
         if setting.type is bool:
             return {"true": True, "false": False}[text.lower()]
-        return setting.type(text)
+        value = setting.type(text)
     except (KeyError, ValueError):
         raise PlaygroundError(f"{setting.panel}: {text!r} is not {KIND[setting.type]}") from None
+    if setting.type is float and not math.isfinite(value):  # nan, inf, or too large for a float
+        raise PlaygroundError(f"{setting.panel}: {text!r} is not a finite number")
+    return value
 
 
 class DomainPicker(OptionList):
@@ -73,11 +78,13 @@ class DomainPicker(OptionList):
 class FetchBar(ProgressBar):
     """A corpus download under way, fetched by its own worker; hidden otherwise."""
 
+    busy = False  # a download is under way
+
     def on_mount(self) -> None:
         self.display = False
 
     def fetch(self, domain: Domain) -> None:
-        self.display = True
+        self.display = self.busy = True
         self.update(total=None, progress=0)
         self._download(domain)
 
@@ -85,8 +92,15 @@ class FetchBar(ProgressBar):
     def _download(self, domain: Domain) -> None:
         from playground.corpora import fetch
 
+        worker = get_current_worker()
+
+        def progress(label: str, done: int, total: int | None) -> None:
+            if worker.is_cancelled:  # the app is closing: stop at this chunk, keeping nothing
+                raise PlaygroundError("download cancelled")
+            self.post_message(FetchProgress(done, total))
+
         try:
-            fetch(domain, progress=lambda label, done, total: self.post_message(FetchProgress(done, total)))
+            fetch(domain, progress=progress)
         except Exception as exc:
             self.post_message(CorpusFetched(domain.name, said(exc)))
         else:
@@ -97,7 +111,7 @@ class FetchBar(ProgressBar):
         self.update(total=message.total, progress=message.done)
 
     def on_corpus_fetched(self) -> None:  # the message goes on to the app
-        self.display = False
+        self.display = self.busy = False
 
 
 class Settings(Vertical):
@@ -127,10 +141,14 @@ class Settings(Vertical):
         return {s.name: parsed(s, text) for s in PANEL
                 if (text := self.field(s.name).value.strip()) != self.prefilled.get(s.name, "")}
 
+    def typed(self, name: str) -> Any:
+        """A field's current value, None if it is empty; PlaygroundError if it does not parse."""
+        return parsed(next(s for s in PANEL if s.name == name), self.field(name).value.strip())
+
     def value(self, name: str) -> Any:
         """A field's current value, or None if it is empty or does not parse."""
         try:
-            return parsed(next(s for s in PANEL if s.name == name), self.field(name).value.strip())
+            return self.typed(name)
         except PlaygroundError:
             return None
 
@@ -241,14 +259,17 @@ def clock(seconds: float) -> str:
 
 class NowPanel(Static):
     """The sample asked for with `n`: streamed in (from the run, or from a checkpoint by its
-    own worker), then judged by another; its Judged message goes on to the sample stream."""
+    own worker), then judged by another; its Judged message goes on to the sample stream.
+    Each `n` is a new request: what arrives for an earlier one is dropped."""
 
     text = ""  # as it streams in
     judged: SampleRecord | None = None  # its verdict, once it has one
     domain: Domain | None = None  # whose scorer judges it
+    request = 0  # the sample asked for last
 
     def begin(self, note: str, domain: Domain | None) -> None:
         self.text, self.judged, self.domain = "", None, domain
+        self.request += 1
         self.update(note)
 
     def show(self, event: Event) -> None:
@@ -260,26 +281,33 @@ class NowPanel(Static):
             case SampleGenerated(on_demand=True):
                 self.text = event.text
                 self.update(Text(event.text[-600:] or "(empty sample)"))
-                self._judge(self.domain, event.step, event.text)
+                self._judge(self.domain, event.step, event.text, self.request)
+
+    def sample(self, checkpoint: Path, temperature: float | None) -> None:
+        """Stream one sample from a checkpoint (in a worker), as the current request."""
+        self._stream(checkpoint, temperature, self.request)
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
-    def sample(self, checkpoint: Path, temperature: float | None) -> None:
-        """Stream one sample from a checkpoint."""
+    def _stream(self, checkpoint: Path, temperature: float | None, request: int) -> None:
         from playground.sampling import load_sampler
 
+        worker = get_current_worker()
         try:
             sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature}, self.domain)
             for event in sampler.streamed():
-                self.post_message(RunEvent(event))
+                if worker.is_cancelled:  # asked again, or the app is closing
+                    return
+                self.post_message(RunEvent(event, request))
         except Exception as exc:
             self.post_message(Notice(f"sampling failed: {said(exc)}"))
 
     def on_run_event(self, message: RunEvent) -> None:  # from its own worker
         message.stop()
-        self.show(message.event)
+        if message.request == self.request:
+            self.show(message.event)
 
     @work(thread=True, group="judge", exit_on_error=False)
-    def _judge(self, domain: Domain | None, step: int, text: str) -> None:
+    def _judge(self, domain: Domain | None, step: int, text: str, request: int) -> None:
         from playground.scoring import judge
 
         if domain is None or domain.score is None:
@@ -290,9 +318,12 @@ class NowPanel(Static):
         except Exception as exc:
             self.post_message(Notice(f"scoring failed: {said(exc)}"))
             return
-        self.post_message(Judged(SampleRecord(step, text, judgement.scores[0].to_dict(), judgement.novel[0])))
+        self.post_message(Judged(SampleRecord(step, text, judgement.scores[0].to_dict(), judgement.novel[0]), request))
 
     def on_judged(self, message: Judged) -> None:
+        if message.request != self.request:  # a verdict on an earlier request: not for the stream either
+            message.stop()
+            return
         record = self.judged = message.record
         heading = verdict(record.score)
         if not record.score["valid"]:
