@@ -35,7 +35,7 @@ def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         try:
             line = raw.decode("utf-8")
             row = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # torn, cut mid-character, or past what json reads
             continue
         if isinstance(row, dict):
             yield line, row

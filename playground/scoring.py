@@ -361,8 +361,8 @@ def _jsonl_samples(name: str) -> list[tuple[str, str]]:
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PlaygroundError(f"{name}:{i} is not JSON ({exc.msg})") from None
+        except ValueError as exc:  # a JSONDecodeError, or an integer past Python's digit limit
+            raise PlaygroundError(f"{name}:{i} is not JSON that can be read ({getattr(exc, 'msg', exc)})") from None
         except RecursionError:
             raise PlaygroundError(f"{name}:{i} is not JSON that can be read (nested too deeply)") from None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):

@@ -40,3 +40,18 @@ def test_an_integer_past_pythons_digit_limit_in_a_config_is_one_line(tmp_path):
     config.write_text("hidden = " + "1" * 5000 + "\n", encoding="utf-8")
     result = cli("train", "names", "--config", config, "--max-steps", "1")
     assert result.exit_code == 2 and "is not valid TOML" in result.stderr and "Traceback" not in result.output
+
+
+def test_an_integer_past_pythons_digit_limit_in_jsonl_is_one_line(tmp_path):
+    rows = tmp_path / "big.jsonl"
+    rows.write_text('{"text": "anna", "n": ' + "1" * 5000 + "}\n", encoding="utf-8")
+    result = cli("score", "names", "--jsonl", rows)
+    assert result.exit_code == 2 and "is not JSON that can be read" in result.stderr and "Traceback" not in result.output
+
+
+def test_run_logs_are_read_past_a_line_json_cannot_read(tmp_path):
+    from playground import jsonl
+
+    log = tmp_path / "metrics.jsonl"
+    log.write_text('{"step": 1}\n{"step": ' + "9" * 5000 + "}\n" + "[" * 100_000 + "\n", encoding="utf-8")
+    assert jsonl.rows(log) == [{"step": 1}]
