@@ -440,3 +440,26 @@ def test_a_stale_sample_request_is_dropped(with_corpora):
             return [r.text for r in app.query_one(SampleStream).records.values()], now.judged.text
 
     assert asyncio.run(scenario()) == (["fresh"], "fresh")
+
+
+def test_escape_sequences_in_a_sample_are_shown_not_obeyed(with_corpora):
+    """A sample is untrusted text: its control characters reach the screen written out."""
+    from playground.tui.state import SampleRecord
+
+    hostile = "Ann\x1b[2J\x1b]0;owned\x07a"
+    score = {"valid": False, "value": 0.0, "category": "not-letters", "detail": "bad \x1b[31mred"}
+
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.query_one(SampleStream).add(SampleRecord(1, hostile, score, None))
+            app.push_screen(SampleScreen(SampleRecord(1, hostile, score, None)))
+            await pilot.pause()
+            shown = [str(w.render()) for w in app.screen.query("Static")]
+            row = [str(cell) for cell in app.query_one(SampleStream).get_row_at(0)]
+            return shown, row
+
+    shown, row = asyncio.run(scenario())
+    assert any("Ann\\x1b[2J\\x1b]0;owned\\x07a" in text for text in shown)
+    assert any("bad \\x1b[31mred" in text for text in shown)
+    assert not any("\x1b" in text for text in shown + row)

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from playground.console import shown
 from playground.tui.keys import help_text
 from playground.tui.widgets import SampleRecord, novelty_word, verdict
 
@@ -37,5 +38,5 @@ class SampleScreen(ModalScreen):
         with VerticalScroll(classes="dialog"):
             yield Static(heading)
             if score["detail"]:
-                yield Static(Text(score["detail"], style="yellow"))
-            yield Static(Text(self.record.text), id="sample-text")
+                yield Static(Text(shown(score["detail"]), style="yellow"))
+            yield Static(Text(shown(self.record.text)), id="sample-text")

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, ProgressBar, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from playground.console import shown as printable
 from playground.domains import Domain
 from playground.engine.config import RunConfig, Setting, declared
 from playground.errors import PlaygroundError
@@ -193,7 +194,7 @@ def verdict(score: dict[str, Any], *, short: bool = False) -> Text:
     """✓ or ✗ in colour; unless ``short``, with "valid" or the error category."""
     if score["valid"]:
         return Text("✓" if short else "✓ valid", style="bold green")
-    return Text("✗" if short else f"✗ {score['category']}", style="bold red")
+    return Text("✗" if short else f"✗ {printable(score['category'])}", style="bold red")
 
 
 def novelty_word(novel: float | None) -> str:
@@ -219,9 +220,9 @@ class SampleStream(DataTable):
         for record in records:
             key = str(len(self.records))
             self.records[key] = record
-            preview = record.text.strip().replace("\n", "⏎ ")[:60]
+            preview = printable(record.text.strip().replace("\n", "⏎ ")[:60])
             self.add_row(str(record.step), verdict(record.score, short=True), f"{record.score['value']:.2f}", novelty_word(record.novel),
-                         record.score["category"], Text(preview), key=key)
+                         Text(printable(record.score["category"])), Text(preview), key=key)
         if following:
             self.move_cursor(row=self.row_count - 1)
 
@@ -277,10 +278,10 @@ class NowPanel(Static):
         match event:
             case SampleStreamed():
                 self.text += event.text
-                self.update(Text(self.text[-600:]))
+                self.update(Text(printable(self.text[-600:])))
             case SampleGenerated(on_demand=True):
                 self.text = event.text
-                self.update(Text(event.text[-600:] or "(empty sample)"))
+                self.update(Text(printable(event.text[-600:]) or "(empty sample)"))
                 self._judge(self.domain, event.step, event.text, self.request)
 
     def sample(self, checkpoint: Path, temperature: float | None) -> None:
@@ -327,5 +328,5 @@ class NowPanel(Static):
         record = self.judged = message.record
         heading = verdict(record.score)
         if not record.score["valid"]:
-            heading.append(f"  {record.score['detail']}")  # in the verdict's style
-        self.update(Text.assemble(heading, "\n", self.text[-500:]))
+            heading.append(f"  {printable(record.score['detail'])}")  # in the verdict's style
+        self.update(Text.assemble(heading, "\n", printable(self.text[-500:])))
