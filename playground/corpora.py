@@ -70,6 +70,11 @@ def fetch_hint(domain: Domain) -> str:
 
 def corpus_path(domain: Domain) -> Path:
     """The verified corpus file for ``domain``, or a PlaygroundError saying how to get it."""
+    return verified_corpus(domain)[0]
+
+
+def verified_corpus(domain: Domain) -> tuple[Path, str]:
+    """``corpus_path`` and the sha256 its verification read, in one pass over the file."""
     path = find_corpus(domain)
     if path is None:
         raise PlaygroundError(f"the {domain.name} corpus is missing; get it with `{fetch_hint(domain)}` "
@@ -79,7 +84,7 @@ def corpus_path(domain: Domain) -> Path:
     if expected and digest != expected:
         raise PlaygroundError(f"{path} has sha256 {digest[:16]}…, expected {expected[:16]}…; "
                               f"refetch it with `{fetch_hint(domain)} --force`")
-    return path
+    return path, digest
 
 
 _texts: dict[tuple[str, int, int], str] = {}

@@ -9,7 +9,6 @@ output. Only ``Run.events`` is lazy. The folder's files are described in run_fol
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import jsonl
-from playground.corpora import corpus_path, home
+from playground.corpora import home, verified_corpus
 from playground.domains import Domain, text_domain
 from playground.engine.config import RunConfig, apply, copy_config, resolve, validate
 from playground.engine.steering import Steering
@@ -73,14 +72,6 @@ def run_domain(path: Path, domains: Mapping[str, Domain], required: bool = True)
     if required:
         raise PlaygroundError(f"the run's domain {name!r} is not registered (is its plugin installed?)")
     return None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -141,8 +132,7 @@ class Run:
         from playground.engine.train import Stop, resolve_device
 
         world = join(resolve_device(config.train.device), config.train.batch_size)
-        corpus = corpus_path(domain)
-        sha256 = file_sha256(corpus)
+        corpus, sha256 = verified_corpus(domain)  # one read: verified and hashed
         recorded = (saved or {}).get("corpus_sha256")
         if recorded and recorded != sha256 and not allow_changed_corpus:
             raise PlaygroundError(f"the corpus {corpus} changed since this run began (sha256 {sha256[:12]}…, "
