@@ -109,7 +109,7 @@ class PluginHost:
         if name in self.disabled:
             info.status = "disabled"
             return info
-        outcome = _isolated(functools.partial(self._register, name, load), self.timeout_s, {}, name)
+        outcome = isolated(functools.partial(self._register, name, load), self.timeout_s, {}, name)
         if outcome.error:
             self._fail(name, outcome.error if outcome.raised else f"import {outcome.error}")
             return info
@@ -189,7 +189,7 @@ class PluginHost:
             while self._ok(name) and self._call("track_event", name, event=event).culprit not in (None, name):
                 pass
 
-    def _call(self, hook: str, name: str, **kwargs: object) -> _Outcome:
+    def _call(self, hook: str, name: str, **kwargs: object) -> Outcome:
         """One plugin's ``hook`` through pluggy's hook caller, wrapped by the wrappers of plugins that
         are ok and isolated; plugin code that fails marks its plugin broken (``culprit``)."""
         impls = getattr(self.pm.hook, hook).get_hookimpls()
@@ -197,7 +197,7 @@ class PluginHost:
                 and (impl.plugin_name == name or impl.wrapper or impl.hookwrapper)]
         caller = self.pm.subset_hook_caller(hook, [impl.plugin for impl in impls if impl not in keep])
         owners = {code: impl.plugin_name for impl in keep if (code := _code(impl.function)) is not None}
-        outcome = _isolated(functools.partial(caller, **kwargs), self.timeout_s, owners, name)
+        outcome = isolated(functools.partial(caller, **kwargs), self.timeout_s, owners, name)
         if outcome.error:
             self._fail(outcome.culprit, f"{hook} {'raised ' if outcome.raised else ''}{outcome.error}")
         return outcome
@@ -221,39 +221,41 @@ class PluginHost:
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     """What a call of plugin code came to: its value, or an error and the plugin to blame."""
 
     value: object = None
     error: str = ""  # "ValueError: no corpus" or "did not return within 10 s"; "" when it returned
     raised: bool = False
     culprit: str | None = None  # set with error
+    exception: BaseException | None = None  # what it raised
 
 
-def _isolated(call: Callable[[], object], timeout_s: float, owners: dict[CodeType, str],
-              name: str) -> _Outcome:
+def isolated(call: Callable[[], object], timeout_s: float, owners: dict[CodeType, str] | None = None,
+             name: str = "") -> Outcome:
     """Run plugin code in a daemon thread and wait at most ``timeout_s`` for it.
 
     Anything it raises is its error, BaseException included (a real Ctrl-C reaches the main thread,
     waiting in ``join``, and interrupts it). The culprit is the plugin in ``owners`` (hook functions by
     plugin) whose function is innermost on the failing or still-running stack, else ``name``. The
     thread cannot be killed: if it does not return, it runs on, detached, until the process exits.
+    The plugin host calls its hooks through it, and playground.scoring a domain's callables.
     """
-    outcome = _Outcome()
+    outcome = Outcome()
 
     def run() -> None:
         try:
             outcome.value = call()
         except BaseException as exc:  # plugin code: SystemExit and KeyboardInterrupt are its errors too
-            outcome.error, outcome.raised = _describe(exc), True
-            outcome.culprit = _blame(_raised_in(exc.__traceback__), owners) or name
+            outcome.error, outcome.raised, outcome.exception = _describe(exc), True, exc
+            outcome.culprit = _blame(_raised_in(exc.__traceback__), owners or {}) or name
 
     thread = threading.Thread(target=run, name=f"playground plugin {name}", daemon=True)
     thread.start()
     thread.join(timeout_s)
     if thread.is_alive():
         running = _running_in(sys._current_frames().get(thread.ident))
-        return _Outcome(error=f"did not return within {timeout_s:g} s", culprit=_blame(running, owners) or name)
+        return Outcome(error=f"did not return within {timeout_s:g} s", culprit=_blame(running, owners or {}) or name)
     return outcome
 
 

@@ -155,38 +155,21 @@ def lone_surrogate(text: str) -> int | None:
 
 
 def plugin_call(name: str, what: str, call: Callable[[], Any], n: int = 1) -> Any:
-    """``call()``'s value, run in a daemon thread for at most CALL_BASE_S + n * CALL_PER_SAMPLE_S;
-    anything it raises, or a timeout, is a PlaygroundError naming domain ``name``'s ``what``."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = call()
-        except BaseException as exc:  # plugin code: its SystemExit or KeyboardInterrupt is its error
-            outcome["error"] = exc
+    """``call()``'s value, run isolated (``plugins.isolated``) for at most CALL_BASE_S +
+    n * CALL_PER_SAMPLE_S; anything it raises, or a timeout, is a PlaygroundError naming
+    domain ``name``'s ``what``."""
+    from playground.plugins import isolated
 
     limit = CALL_BASE_S + n * CALL_PER_SAMPLE_S
-    thread = threading.Thread(target=run, name=f"playground {name} {what}", daemon=True)
-    thread.start()
-    thread.join(limit)
-    if thread.is_alive():
-        raise PlaygroundError(f"the {name} domain's {what} did not return within {limit:g} s "
+    outcome = isolated(call, limit, name=f"{name} {what}")
+    if isinstance(outcome.exception, PlaygroundError):
+        raise outcome.exception
+    if outcome.raised:
+        raise PlaygroundError(f"the {name} domain's {what} failed: {outcome.error}") from outcome.exception
+    if outcome.error:
+        raise PlaygroundError(f"the {name} domain's {what} {outcome.error} "
                               "(it runs on in the background: a thread cannot be stopped)")
-    if "error" in outcome:
-        exc = outcome["error"]
-        if isinstance(exc, PlaygroundError):
-            raise exc
-        raise PlaygroundError(f"the {name} domain's {what} failed: {_describe(exc)}") from exc
-    return outcome["value"]
-
-
-def _describe(exc: BaseException) -> str:
-    """One printable line for a plugin's exception (its ``__str__`` is plugin code too)."""
-    try:
-        text = one_line(exc) or type(exc).__name__
-    except Exception:
-        text = f"{type(exc).__name__} (its message could not be read)"
-    return "".join(char if char.isprintable() else "?" for char in text[:300])
+    return outcome.value
 
 
 def _strings(name: str, what: str, value: object) -> list[str]:
