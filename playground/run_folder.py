@@ -21,7 +21,8 @@ from playground.atomic import write_text_atomic
 from playground.errors import PlaygroundError
 
 FILES = {"last": "last.pt", "best": "best.pt", "best-valid": "best-valid.pt"}
-TOP_FILES = ("config.json", "metrics.jsonl", "samples.jsonl")
+CONFIG, METRICS, SAMPLES, CHECKPOINTS = "config.json", "metrics.jsonl", "samples.jsonl", "checkpoints"
+TOP_FILES = (CONFIG, METRICS, SAMPLES)
 
 
 @dataclass(frozen=True)
@@ -49,25 +50,25 @@ class RunFolder:
         """The run folder ``path`` is, or the one a checkpoint file ``path`` lies in."""
         path = Path(path)
         folder = path if path.is_dir() else path.parent.parent
-        if path.is_file() and path.parent.name != "checkpoints":
+        if path.is_file() and path.parent.name != CHECKPOINTS:
             return None
-        return cls(folder) if (folder / "config.json").is_file() else None
+        return cls(folder) if (folder / CONFIG).is_file() else None
 
     @property
     def config(self) -> Path:
-        return self.path / "config.json"
+        return self.path / CONFIG
 
     @property
     def metrics(self) -> Path:
-        return self.path / "metrics.jsonl"
+        return self.path / METRICS
 
     @property
     def samples(self) -> Path:
-        return self.path / "samples.jsonl"
+        return self.path / SAMPLES
 
     @property
     def checkpoints(self) -> Path:
-        return self.path / "checkpoints"
+        return self.path / CHECKPOINTS
 
     def checkpoint(self, kind: str, step: int | None = None) -> Path:
         if kind == "scored":
@@ -112,7 +113,7 @@ class RunFolder:
         """A new run may start here: the folder holds no run, and nothing but a run's files."""
         if self.holds_run():
             raise PlaygroundError(f"{self.path} already holds a run; resume it with --resume or choose another folder")
-        others = sorted(p.name for p in self.path.iterdir() if p.name not in (*TOP_FILES, "checkpoints"))
+        others = sorted(p.name for p in self.path.iterdir() if p.name not in (*TOP_FILES, CHECKPOINTS))
         if others:
             raise PlaygroundError(f"{self.path} is not a run folder and not empty ({', '.join(others[:3])}); "
                                   "choose another --out")
