@@ -115,6 +115,8 @@ class PlaygroundApp(App):
             return False
         try:
             self.query_one(Settings).fill(run_settings(domain, self.flags))
+        except NoMatches:  # a highlight that arrives while the app closes
+            return False
         except PlaygroundError as exc:
             self.notify(str(exc), severity="error")
             return False
