@@ -8,6 +8,7 @@ from pathlib import Path
 from playground import plugins
 from playground.errors import PlaygroundError
 from playground.tui.app import PlaygroundApp
+from playground.tui.messages import SamplesScored
 from playground.tui.neuron_screen import NeuronScreen
 from playground.tui.screens import HelpScreen, SampleScreen
 from playground.tui.widgets import DomainPicker, NowPanel, SampleStream, Settings, bars
@@ -463,3 +464,19 @@ def test_escape_sequences_in_a_sample_are_shown_not_obeyed(with_corpora):
     assert any("Ann\\x1b[2J\\x1b]0;owned\\x07a" in text for text in shown)
     assert any("bad \\x1b[31mred" in text for text in shown)
     assert not any("\x1b" in text for text in shown + row)
+
+
+def test_a_message_that_arrives_as_the_app_closes_is_let_go(with_corpora):
+    """A worker's message or a late highlight can be handled after the widgets are gone."""
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            picker = app.query_one(DomainPicker)
+            await app.query_one(Settings).remove()
+            await app.query_one(SampleStream).remove()
+            picker.highlighted = (picker.highlighted + 1) % picker.option_count
+            app.post_message(SamplesScored([]))
+            await pilot.pause()
+            return app.is_running
+
+    assert asyncio.run(scenario())  # and leaving run_test raised nothing either

@@ -8,6 +8,7 @@ from the RunState four times a second, so a fast run cannot flood the UI.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,17 @@ from playground.tui.widgets import (Chart, DomainPicker, FetchBar, NowPanel, Sam
 # Training holds the GIL in short bursts between torch ops; while the app runs it hands the GIL
 # over more often than every 5 ms (Python's default), so keys and redraws are not kept waiting.
 SWITCH_INTERVAL = 0.0005
+
+
+def while_open(handler):
+    """A message can arrive while the app closes, its widgets already gone: it is let go."""
+    @functools.wraps(handler)
+    def guarded(self, message):
+        try:
+            return handler(self, message)
+        except NoMatches:
+            return None
+    return guarded
 
 
 class PlaygroundApp(App):
@@ -96,6 +108,7 @@ class PlaygroundApp(App):
     # -- domains and settings ---------------------------------------------------------
 
     @on(OptionList.OptionHighlighted, "#picker")
+    @while_open
     def domain_highlighted(self, message: OptionList.OptionHighlighted) -> None:
         """Prefill the settings with what a run of this domain would get."""
         domain = self.domains.get(message.option.id)
@@ -115,8 +128,6 @@ class PlaygroundApp(App):
             return False
         try:
             self.query_one(Settings).fill(run_settings(domain, self.flags))
-        except NoMatches:  # a highlight that arrives while the app closes
-            return False
         except PlaygroundError as exc:
             self.notify(str(exc), severity="error")
             return False
@@ -144,6 +155,7 @@ class PlaygroundApp(App):
         self.controller.toggle_pause()
 
     @on(RunEvent)
+    @while_open
     def run_event(self, message: RunEvent) -> None:
         match event := message.event:
             case RunStarted():
@@ -157,6 +169,7 @@ class PlaygroundApp(App):
                 self.run_over()
 
     @on(TrainingFailed)
+    @while_open
     def training_failed(self, message: TrainingFailed) -> None:
         self.notify(message.text, severity="error", timeout=10)
         self.run_over()
@@ -169,10 +182,12 @@ class PlaygroundApp(App):
             self.prefill(self.query_one(DomainPicker).selected)
 
     @on(SamplesScored)
+    @while_open
     def samples_scored(self, message: SamplesScored) -> None:
         self.query_one(SampleStream).add(*message.records)
 
     @on(Judged)  # the sample asked for with `n`, from the now panel
+    @while_open
     def sample_judged(self, message: Judged) -> None:
         self.query_one(SampleStream).add(message.record)
 
@@ -256,6 +271,7 @@ class PlaygroundApp(App):
         self.query_one(FetchBar).fetch(domain)
 
     @on(CorpusFetched)
+    @while_open
     def corpus_fetched(self, message: CorpusFetched) -> None:
         if message.error is None:
             self.notify(f"fetched the {message.domain} corpus")
