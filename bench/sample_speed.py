@@ -24,7 +24,7 @@ from playground.engine.config import ModelConfig, SampleConfig
 from playground.engine.data import Vocab
 from playground.engine.model import CharRNN
 from playground.engine.allocator import keep_freed_memory
-from playground.engine.sample import generate
+from playground.engine.sample import Generation
 
 VOCAB = 65
 
@@ -51,7 +51,7 @@ def model(hidden: int) -> tuple[CharRNN, Vocab]:
 def engine_speed(net: CharRNN, vocab: Vocab, n: int, length: int) -> float:
     cfg = SampleConfig(n=n, length=length)
     start = time.perf_counter()
-    chars = sum(len(p) for pieces in generate(net, vocab, cfg, seed=0) for p in pieces)
+    chars = sum(len(p) for pieces in Generation(net, vocab, cfg, seed=0) for p in pieces)
     return chars / (time.perf_counter() - start)
 
 

@@ -1,17 +1,20 @@
 """The leaderboard: train each built-in domain on its defaults for a wall-clock budget, then
-draw 256 samples at fixed settings and judge them.
+draw 256 samples at the run's settings (seed fixed) and judge them; then again with each of
+the warm start and the stop at units turned off, for their effect.
 
     PLAYGROUND_CORPORA=/work/shared/corpora python bench/validity.py [--budget 600] [--domains names,c]
-        [--keep DIR]
+        [--keep DIR | --from DIR] [--sample KEY=VALUE ...]
 
 Run it alone: a second torch process or compiler beside it halves both. With ``--keep DIR``
-each domain's run folder and its judged samples (samples.json) stay in DIR. Prints a JSON
+each domain's run folder and its judged samples (samples.json) stay in DIR; ``--from DIR``
+samples and judges the runs kept there instead of training. Prints a JSON
 line per domain as it finishes, and one JSON object with them all on its last line.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import statistics
 import tempfile
@@ -38,36 +41,57 @@ def train(domain, budget: float, run_dir: Path) -> dict:
     return figures
 
 
-def judged(domain, run_dir: Path) -> tuple[list[str], object]:
+def judged(domain, run_dir: Path, **settings) -> tuple[list[str], object]:
     from playground.sampling import load_sampler
     from playground.scoring import judge
 
-    texts = load_sampler(run_dir, {"n": SAMPLES, "seed": SEED}, domain).texts()
+    texts = load_sampler(run_dir, {"n": SAMPLES, "seed": SEED, **settings}, domain).texts()
     return texts, judge(domain, texts)
 
 
 def figures_of(texts: list[str], judgement) -> dict:
-    rates = judgement.rates
-    novel_valid = sum(1 for score, share in zip(judgement.scores, judgement.novel)
-                      if score.valid and share is not None and share >= 0.5)
+    rates = judgement.rates.to_dict()
+    valid, ceiling = rates["valid_rate"], rates["ceiling"]
     return {
-        "valid": rates.valid.value, "valid_ci": [round(b, 4) for b in rates.valid.ci or ()],
-        "unique": rates.unique.value, "novel": rates.novel.value if rates.novel else None,
-        "valid_and_novel": novel_valid / len(texts),
-        "undetermined": rates.undetermined,
+        "valid": valid, "valid_ci": rates["valid_ci"], "ceiling": ceiling,
+        "valid_over_ceiling": round(valid / ceiling, 4) if ceiling and valid is not None else None,
+        "unique": rates["unique_rate"], "novel": rates["novel_rate"], "valid_and_novel": rates["valid_and_novel_rate"],
         "mean_chars": round(statistics.fmean(len(t) for t in texts), 1),
-        "categories": dict(list(rates.categories.items())[:4]),
+        "longest_copy_median": rates["longest_copy_median"], "mostly_copied": rates["mostly_copied"],
+        "undetermined": rates["undetermined"], "categories": dict(list(rates["categories"].items())[:4]),
     }
 
 
-def run_domain(domain, budget: float, folder: Path) -> dict:
-    started = time.perf_counter()
-    result = train(domain, budget, folder / "run")
-    texts, judgement = judged(domain, folder / "run")
-    result.update(figures_of(texts, judgement))
-    result["total_s"] = round(time.perf_counter() - started, 1)
+def brief(texts: list[str], judgement) -> dict:
+    figures = figures_of(texts, judgement)
+    return {k: figures[k] for k in ("valid", "valid_ci", "valid_over_ceiling", "valid_and_novel", "mean_chars")}
+
+
+def sampled(domain, folder: Path, overrides: dict) -> dict:
+    """The figures at the run's settings (with ``overrides``), and with the warm start and the
+    stop at units off."""
+    from playground.sampling import load_sampler
+
+    texts, judgement = judged(domain, folder / "run", **overrides)
+    result = figures_of(texts, judgement)
     (folder / "samples.json").write_text(json.dumps(
-        [{"text": t, "score": s.to_dict(), "novel": n} for t, s, n in zip(texts, judgement.scores, judgement.novel)]))
+        [{"text": t, "score": s.to_dict(), "novel": n, "copy": c}
+         for t, s, n, c in zip(texts, judgement.scores, judgement.novel, judgement.copies)]))
+    settings = load_sampler(folder / "run", overrides, domain).settings
+    result["settings"] = {k: getattr(settings, k) for k in ("temperature", "length", "units", "warm")}
+    if settings.warm:
+        result["zero_state"] = brief(*judged(domain, folder / "run", **{**overrides, "warm": False}))
+    if settings.units:
+        result["cut_at_length"] = brief(*judged(domain, folder / "run", **{**overrides, "units": None}))
+    return result
+
+
+def run_domain(domain, budget: float | None, folder: Path, overrides: dict | None = None) -> dict:
+    """Train (unless ``budget`` is None: the run is already in ``folder``), then sample and judge."""
+    started = time.perf_counter()
+    result = train(domain, budget, folder / "run") if budget is not None else {}
+    result.update(sampled(domain, folder, overrides or {}))
+    result["total_s"] = round(time.perf_counter() - started, 1)
     return result
 
 
@@ -75,21 +99,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=600, help="training seconds per domain (wall clock)")
     parser.add_argument("--domains", default=",".join(DOMAINS), help="comma-separated domains")
-    parser.add_argument("--keep", type=Path, help="keep each domain's run and samples in this folder")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--keep", type=Path, help="keep each domain's run and samples in this folder")
+    where.add_argument("--from", dest="kept", type=Path, help="sample the runs kept in this folder; no training")
+    parser.add_argument("--sample", action="append", default=[], metavar="KEY=VALUE",
+                        help="a sampling setting over the run's (e.g. temperature=0.8, units=1)")
     args = parser.parse_args()
+    overrides = {key: ast.literal_eval(value) for key, value in (item.split("=", 1) for item in args.sample)}
 
     from playground import plugins
 
     domains = plugins.host().domains
     board = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = args.keep or Path(tmp)
+        root = args.kept or args.keep or Path(tmp)
         for name in args.domains.split(","):
             folder = root / name
             folder.mkdir(parents=True, exist_ok=True)
-            board[name] = run_domain(domains[name], args.budget, folder)
+            board[name] = run_domain(domains[name], None if args.kept else args.budget, folder, overrides)
             print(json.dumps({name: board[name]}), flush=True)
-    print(json.dumps({"budget_s": args.budget, "samples": SAMPLES, "seed": SEED, "domains": board}))
+    print(json.dumps({"budget_s": None if args.kept else args.budget, "samples": SAMPLES, "seed": SEED,
+                      "domains": board}))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 import playground
-from playground.console import shown
+from playground.console import ceiling_cell, shown
 from playground.errors import PlaygroundError
 from playground.options import with_settings
 
@@ -119,15 +119,21 @@ def resolve_domain(name_or_path: str):
 # -- domains ---------------------------------------------------------------------------
 
 @command()
-def domains(as_json: JsonOpt = False) -> None:
-    """List the domains with their corpus status, scorer and required tools."""
+def domains(as_json: JsonOpt = False, measure: Annotated[bool, typer.Option(
+        "--ceilings", help="Measure the ceilings not measured yet (real held-out units scored; "
+                           "once per corpus and checker; latex takes a few minutes).")] = False) -> None:
+    """List the domains with their corpus status, scorer, required tools and ceiling."""
+    from playground.ceiling import ceiling
     from playground.corpora import domain_status
 
-    rows = [domain_status(d) for d in sorted(load_host().domains.values(), key=lambda d: d.name)]
+    rows = []
+    for domain in sorted(load_host().domains.values(), key=lambda d: d.name):
+        found = ceiling(domain, measure=measure) if domain.score else None
+        rows.append({**domain_status(domain), "ceiling": found.to_dict() if found else None})
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table("domain", "corpus", "scorer", "tools", "description", title="domains")
+    table = Table("domain", "corpus", "scorer", "tools", "ceiling", "description", title="domains")
     for row in rows:
         corpus = row["corpus"]
         status = "[green]ready[/]" if corpus["status"] == "ready" else f"[red]{corpus['status']}[/]"
@@ -135,8 +141,10 @@ def domains(as_json: JsonOpt = False) -> None:
         scorer = ("[green]yes[/]" + (f" (--{', --'.join(extras)})" if extras else "")) if row["scorer"] else "[dim]none[/]"
         tools = ", ".join(f"{t} [green]✓[/]" if ok else f"{t} [red]missing[/]"
                           for t, ok in row["requires"].items()) or "-"
-        table.add_row(row["name"], status, scorer, tools, row["description"])
+        table.add_row(row["name"], status, scorer, tools, ceiling_cell(row["ceiling"]), row["description"])
     out.print(table)
+    if not measure and any(row["ceiling"] is None and row["scorer"] for row in rows):
+        out.print("[dim]–: ceiling not measured yet; `playground domains --ceilings` measures it[/]")
     for row in rows:
         if row["corpus"]["status"] != "ready":
             out.print(f"{row['name']}: {row['corpus']['error']}", soft_wrap=True)
@@ -348,6 +356,7 @@ def sample(
     domain = sampler.domain
     if score or strict:
         scoring.check_scorer(domain, strict)
+        measured_first(domain, strict)
     judged = []
 
     def judge(texts: list[str]):
@@ -357,6 +366,18 @@ def sample(
     render_samples(sampler, out, json_lines=as_json, judge=judge if score or strict else None)
     if judged:
         (err if as_json else out).print(rates_line(judged[0].rates.to_dict()), highlight=False)
+
+
+def measured_first(domain, strict: bool = False) -> None:
+    """The domain's ceiling and copy index, made under a status line the first time (a few
+    minutes for latex); afterwards they come from the cache."""
+    from playground.ceiling import ceiling
+    from playground.memorisation import copy_lengths
+
+    if domain.score is not None and ceiling(domain, strict, measure=False) is None:
+        with err.status(f"measuring the {domain.name} ceiling once: real held-out units, scored…"):
+            ceiling(domain, strict)
+            copy_lengths(domain, [])
 
 
 @command()
@@ -395,12 +416,13 @@ def score(
         err.print(f"[yellow]warning:[/] {tool} is not installed; the {target.name} scorer falls back to a "
                   "weaker check (see its detail column)", soft_wrap=True)
     sources, texts = [p[0] for p in pairs], [p[1] for p in pairs]
+    measured_first(target, strict)
     judgement = scoring.judge(target, texts, strict)
     fixed = scoring.judge(target, [target.repair(t) for t in texts], strict) if repair else None
     if as_json:
         summary = judgement.rates.to_dict()
-        rows = [{"source": src, **sc.to_dict(), "novel": nv}
-                for src, sc, nv in zip(sources, judgement.scores, judgement.novel)]
+        rows = [{"source": src, **sc.to_dict(), "novel": nv, "longest_copy": cp}
+                for src, sc, nv, cp in zip(sources, judgement.scores, judgement.novel, judgement.copies)]
         if fixed:
             summary["repaired"] = fixed.rates.to_dict()
             for row, sc in zip(rows, fixed.scores):
@@ -424,7 +446,7 @@ def sweep(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON row per temperature.")] = False,
 ) -> None:
     """The trade-off curve: valid, unique and novel rates of samples at each temperature."""
-    from playground.console import render_sweep
+    from playground.console import best_temperature, render_sweep
     from playground.run import run_domain
     from playground.sampling import sweep as run_sweep
 
@@ -443,7 +465,9 @@ def sweep(
             status.update(f"temperature {row['temperature']:g}: valid {row['valid_rate']:.0%}")
             if as_json:
                 print(json.dumps(row), flush=True)
-    if not as_json:
+    if as_json:
+        print(json.dumps({"best_temperature": best_temperature(rows)}), flush=True)
+    else:
         render_sweep(rows, out)
 
 

@@ -172,6 +172,15 @@ def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
 
 
+def ceiling_cell(ceiling: dict | None) -> str:
+    """A ceiling (Ceiling.to_dict()) in a few words: the valid rate of real units, and the share
+    of their mutations rejected."""
+    if ceiling is None:
+        return "–"
+    rejected = f", mutations rejected {percent(ceiling['mutations_rejected'])}" if ceiling["mutations_n"] else ""
+    return f"{percent(ceiling['ceiling'])} of {ceiling['ceiling_n']} units{rejected}"
+
+
 def rates_line(rates: dict) -> str:
     """valid k/n = p% (95% CI) over the samples with a verdict, how many were undetermined,
     the unique and novel rates, and the commonest errors (``rates``: Rates.to_dict()'s schema)."""
@@ -181,8 +190,9 @@ def rates_line(rates: dict) -> str:
     apart = f", {undetermined} undetermined" if undetermined else ""
     errors = [f"{c} {count}" for c, count in categories.items() if c not in ("ok", "undetermined")]
     worst = f"; errors: {', '.join(errors[:3])}" + (", …" if len(errors) > 3 else "") if errors else ""
-    return (f"valid {k}/{judged} = {percent(valid)}{interval}{apart}, unique {percent(rates['unique_rate'])}, "
-            f"novel {percent(rates['novel_rate'])}{worst}")
+    ceiling = f" against a ceiling of {percent(rates['ceiling'])}" if rates.get("ceiling") is not None else ""
+    return (f"valid {k}/{judged} = {percent(valid)}{interval}{ceiling}{apart}, "
+            f"unique {percent(rates['unique_rate'])}, novel {percent(rates['novel_rate'])}{worst}")
 
 
 def mark(valid: bool) -> str:
@@ -220,14 +230,35 @@ def shorten(path: str, width: int = 24) -> str:
 
 
 def render_sweep(rows: list[dict], console: Console) -> None:
-    """The trade-off curve: valid, unique and novel rates per temperature."""
+    """The trade-off curve: valid, unique, novel and valid-and-novel rates per temperature,
+    the best trade-off marked."""
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("temperature", "valid", "95% CI", "unique", "novel", "most common error"):
+    for name in ("temperature", "valid", "95% CI", "unique", "novel", "valid & novel", "most common error"):
         table.add_column(name, justify="left" if name == "most common error" else "right")
+    best = best_temperature(rows)
     for row in rows:
         ci = row["valid_ci"]
         errors = [c for c in row["categories"] if c not in ("ok", "undetermined")]
-        table.add_row(f"{row['temperature']:g}", percent(row["valid_rate"]),
+        mark = " ←" if row["temperature"] == best else ""
+        table.add_row(f"{row['temperature']:g}{mark}", percent(row["valid_rate"]),
                       f"{ci[0]:.0%}–{ci[1]:.0%}" if ci else "–", percent(row["unique_rate"]),
-                      percent(row["novel_rate"]), escape(errors[0]) if errors else "")
+                      percent(row["novel_rate"]), percent(row.get("valid_and_novel_rate")),
+                      escape(errors[0]) if errors else "")
     console.print(table)
+    if best is not None and rows:
+        ceiling = f" (ceiling {percent(rows[0]['ceiling'])})" if rows[0].get("ceiling") is not None else ""
+        console.print(f"best trade-off: temperature {best:g}{ceiling}; give it to a run's validity batches "
+                      f"with --score-temperature {best:g}", highlight=False)
+
+
+def trade_off(row: dict) -> float:
+    """How good a sweep row is: its valid-and-novel rate, else valid × novel."""
+    if row.get("valid_and_novel_rate") is not None:
+        return row["valid_and_novel_rate"]
+    return (row["valid_rate"] or 0.0) * (1.0 if row["novel_rate"] is None else row["novel_rate"])
+
+
+def best_temperature(rows: list[dict]) -> float | None:
+    """The temperature of the row with the best trade-off (the lower one on a tie); None when none has any."""
+    scored = [row for row in rows if trade_off(row) > 0]
+    return max(scored, key=lambda row: (trade_off(row), -row["temperature"]))["temperature"] if scored else None

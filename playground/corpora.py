@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 from playground.atomic import write_text_atomic
 from playground.domains import Domain, Source
 from playground.errors import PlaygroundError
+from playground.memo import remembered
 
 CHUNK = 1 << 20
 Progress = Callable[[str, int, "int | None"], None]  # (label, bytes done, bytes total)
@@ -98,12 +99,7 @@ def corpus_text(domain: Domain) -> str:
         corpus_path(domain)  # raises, saying how to get it
     stat = found.stat()
     key = (str(found), stat.st_mtime_ns, stat.st_size)
-    if key not in _texts:
-        text = corpus_path(domain).read_text(encoding="utf-8")
-        if len(_texts) >= 4:
-            _texts.pop(next(iter(_texts)))
-        _texts[key] = text
-    return _texts[key]
+    return remembered(_texts, key, lambda: corpus_path(domain).read_text(encoding="utf-8"))
 
 
 def check_text(path: Path) -> str:

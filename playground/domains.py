@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from playground.errors import PlaygroundError
+from playground.units import Span, Units, cut_after, lines, unit_texts
 
 CorpusKind = Literal["stream", "lines"]
 
@@ -77,7 +78,8 @@ class Domain:
     score: Callable[[list[str]], list[Score]] | None = None
     score_strict: Callable[[list[str]], list[Score]] | None = None  # a slower, stricter check (--strict)
     repair: Callable[[str], str] | None = None  # closes what a sample left open (--repair)
-    novelty: Callable[[str], list[str]] | None = None  # a text's units for the novel rate
+    units: Units | None = None  # a text's complete units (see playground.units); default: its lines
+    fold: Callable[[str], str] | None = None  # a unit as novelty compares it (names: str.lower)
     requires: Sequence[str] = ()  # external programs the scorer uses
     split: Callable[[str], list[str]] | None = None  # one file's text -> samples
     stop: str | None = None  # sampling stops a sample at this string
@@ -99,9 +101,26 @@ class Domain:
             text = step(text)
         return text
 
-    def novelty_units(self, text: str) -> list[str]:
-        """What is checked against the corpus for the novel rate (see ``lines_of``)."""
-        return (self.novelty or lines_of)(text)
+    def unit_spans(self, text: str) -> list[Span]:
+        """The spans of the text's complete units (the plugin's answer, checked)."""
+        spans = (self.units or lines)(text)
+        if not isinstance(spans, list) or not all(_is_span(span, len(text)) for span in spans):
+            raise ValueError(f"the {self.name} domain's units must be a list of (start, end) spans within the text")
+        return spans
+
+    def cut(self, text: str) -> str:
+        """A sample that reached its length, cut after its last complete unit ("" without one)."""
+        return cut_after(text, self.unit_spans(text))
+
+    def count(self, text: str) -> int:
+        return len(self.unit_spans(text))
+
+    def unit_texts(self, text: str) -> list[str]:
+        """A finished text's units, stripped (what novelty compares with the corpus). Its end
+        ends its last unit: they are found as if a blank line followed."""
+        padded = text + "\n\n"
+        found = unit_texts(padded, self.unit_spans(padded))
+        return [self.fold(unit) for unit in found] if self.fold else found
 
     def split_samples(self, text: str) -> list[str]:
         if self.split is not None:
@@ -109,6 +128,11 @@ class Domain:
         if self.corpus.kind == "lines":
             return [line for line in text.splitlines() if line.strip()]
         return [text]
+
+
+def _is_span(span: object, size: int) -> bool:
+    return (isinstance(span, tuple) and len(span) == 2 and all(type(i) is int for i in span)
+            and 0 <= span[0] <= span[1] <= size)
 
 
 def per_sample(score_one: Callable[[str], Score], parallel: bool = False) -> Callable[[list[str]], list[Score]]:
@@ -122,11 +146,6 @@ def per_sample(score_one: Callable[[str], Score], parallel: bool = False) -> Cal
             return list(pool.map(score_one, samples))
 
     return score
-
-
-def lines_of(text: str) -> list[str]:
-    """The default novelty units: a text's stripped, non-blank lines (a corpus of names: its names)."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def text_domain(path: Path) -> Domain:

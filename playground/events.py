@@ -105,6 +105,11 @@ class ValidityMeasured(Event):
     novel_ci: list[float] | None
     categories: dict[str, int] = field(default_factory=dict)  # error category (or "ok") -> samples
     undetermined: int = 0  # samples whose checker was starved of CPU: left out of valid_rate
+    ceiling: float | None = None  # what real held-out units score (playground.ceiling); None: unknown
+    valid_and_novel_rate: float | None = None  # valid, mostly new units and not mostly copied
+    valid_and_novel_ci: list[float] | None = None
+    longest_copy_median: float | None = None  # characters copied from the training text, median
+    mostly_copied: int = 0  # samples that are mostly a copy of the training text
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from playground.corpora import home, verified_corpus
 from playground.domains import Domain, text_domain
 from playground.engine.config import RunConfig, apply, copy_config, resolve, validate
 from playground.engine.steering import Steering
-from playground.errors import PlaygroundError, one_line
+from playground.errors import PlaygroundError
 from playground.events import (EvalCompleted, Event, RunFinished, SampleGenerated, SampleScored, SamplesDrawn,
                                ScoringFailed, StepCompleted, ValidityMeasured)
 from playground.run_folder import RunFolder, find_checkpoint
+from playground.sampling import shaping
 
 EXTENDABLE = ("max_steps", "max_time")
 
@@ -196,7 +197,7 @@ class Run:
         live = LiveValidity(self.domain, self.folder, best_valid_rate(self.folder.metrics)) if self.world.main else None
         run_dir = str(self.folder.path) if self.folder else ""
         engine = train(self.config, self.dataset, self.save, domain=self.domain.name, run_dir=run_dir,
-                       resume=self.resumed, steering=self.steering, finish=self.finish, world=self.world,
+                       resume=self.resumed, steering=self.steering, shaping=shaping(self.domain), world=self.world,
                        stop=self.stop)
         finished = False
         with contextlib.ExitStack() as cleanup:  # every step runs, even when one before it raises
@@ -217,18 +218,6 @@ class Run:
                         yield out
                     except KeyboardInterrupt:
                         self.stop.request("interrupted")
-
-    def finish(self, text: str) -> str:
-        """The domain's post-processing, which is plugin code: whatever it raises (SystemExit and
-        KeyboardInterrupt too: Ctrl-C never raises inside the loop) ends the run in one line."""
-        try:
-            finished = self.domain.finish(text)
-        except BaseException as exc:
-            raise PlaygroundError(f"the {self.domain.name} domain's post-processing failed: {one_line(exc)}") from None
-        if not isinstance(finished, str):
-            raise PlaygroundError(f"the {self.domain.name} domain's post-processing returned "
-                                  f"{type(finished).__name__}, not text")
-        return finished
 
     def record(self, event: Event) -> None:
         """Log an event in the run folder and hand it to the plugins (rank 0 only)."""

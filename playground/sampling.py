@@ -5,14 +5,15 @@ and the temperature sweep. Post-processing happens in engine.sample, given the d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from playground.domains import Domain
 from playground.engine.config import RunConfig, SampleConfig, validate_sample
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, one_line
 from playground.files import read_text_bounded
 from playground.events import Event
 from playground.run_folder import find_checkpoint
@@ -33,21 +34,53 @@ class Sampler:
     def seed(self) -> int:
         return self.settings.seed
 
-    @property
-    def finish(self):
-        return self.domain.finish if self.domain else str
+    @functools.cached_property
+    def shaping(self):
+        return shaping(self.domain)
 
     def streamed(self) -> Iterator[Event]:
-        """One sample as events (see engine.sample.streamed), the last one finished."""
+        """One sample as events (see engine.sample.streamed), the last one shaped."""
         from playground.engine.sample import streamed
 
-        return streamed(self.model, self.vocab, self.settings, self.seed, finish=self.finish)
+        return streamed(self.model, self.vocab, self.settings, self.seed, shaping=self.shaping)
 
     def texts(self) -> list[str]:
-        """All the samples at once, finished."""
+        """All the samples at once, shaped."""
         from playground.engine.sample import sample
 
-        return sample(self.model, self.vocab, self.settings, self.seed, self.finish)
+        return sample(self.model, self.vocab, self.settings, self.seed, self.shaping)
+
+
+def shaping(domain: Domain | None):
+    """How ``domain`` shapes its samples (engine.sample.Shaping): its post-processing, the cut
+    and count of its units, and warm-up texts from its held-out split. Each is plugin code: a
+    failure, or an answer of the wrong type, is a one-line PlaygroundError."""
+    from playground.engine.sample import Shaping
+    from playground.held_out import warmups
+
+    if domain is None:
+        return Shaping()
+    return Shaping(finish=guarded(domain, "post-processing", domain.finish, str),
+                   cut=guarded(domain, "units", domain.cut, str),
+                   count=guarded(domain, "units", domain.count, int),
+                   warmups=warmups(domain))
+
+
+def guarded(domain: Domain, what: str, call: Callable[[str], Any], kind: type) -> Callable[[str], Any]:
+    """``call`` as the engine may use it: whatever it raises (SystemExit and KeyboardInterrupt
+    too: Ctrl-C never raises inside the loop) ends the run or the sampling in one line."""
+
+    def checked(text: str) -> Any:
+        try:
+            value = call(text)
+        except BaseException as exc:
+            raise PlaygroundError(f"the {domain.name} domain's {what} failed: {one_line(exc)}") from None
+        if not isinstance(value, kind):
+            raise PlaygroundError(f"the {domain.name} domain's {what} returned {type(value).__name__}, "
+                                  f"not {kind.__name__}")
+        return value
+
+    return checked
 
 
 def read_prime(value: str) -> str:

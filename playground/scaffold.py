@@ -37,19 +37,14 @@ packages = ["playground_{module}"]
 '''
 
 MODULE = '''\
-"""The {name} domain for playground: its corpus, post-processing and validity scorer.
+"""The {name} domain for playground: its corpus, units and validity scorer.
 
 Edit the corpus spec to point at your text, and the scorer to say what a valid sample is.
 """
 
-from playground import Corpus, Domain, Score, Source, hookimpl, per_sample
+from playground import Corpus, Domain, Score, Source, hookimpl, lines, per_sample
 
 MAX_LINE = 80
-
-
-def finish(sample: str) -> str:
-    """Post-processing: drop the unfinished last line of a sample."""
-    return sample[: sample.rfind("\\n") + 1] if "\\n" in sample else sample
 
 
 def score_one(sample: str) -> Score:
@@ -77,7 +72,7 @@ score = per_sample(score_one)  # Domain.score judges a batch; this judges each s
         kind="lines",  # one example per line; "stream" for running text
         license="say the corpus's license here",
     ),
-    postprocess=(finish,),
+    units=lines,  # a unit is a line; a sample that runs out of length is cut after its last
     score=score,
     stop="\\n",  # one sample is one line; remove for running text
 )

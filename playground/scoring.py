@@ -3,7 +3,7 @@
 - valid rate: valid samples / samples;
 - unique rate: distinct valid samples / valid samples;
 - novel rate: over the distinct valid samples, the share of their novelty units (a name,
-  a line; see ``Domain.novelty_units``) that the training corpus does not hold.
+  a line; see ``Domain.units``) that the training corpus does not hold.
 
 Each rate comes with a Wilson 95% interval, and the error categories with a histogram.
 ``BackgroundScorer`` scores batches on a worker thread, so that training never waits.
@@ -26,19 +26,21 @@ thread cannot be killed and runs on, detached, until the process exits.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import statistics
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable
 
-from playground.domains import Domain, Score, lines_of
+from playground.domains import Domain, Score
 from playground.errors import PlaygroundError, one_line
 from playground.files import read_bounded
+from playground.memo import remembered
 
 Z95 = 1.959963984540054
 
@@ -84,25 +86,31 @@ class Rates:
     novel: Rate | None  # None when the corpus is not at hand
     categories: dict[str, int] = field(default_factory=dict)
     undetermined: int = 0
+    ceiling: float | None = None  # the valid rate of real held-out units (playground.ceiling)
+    valid_and_novel: Rate | None = None  # valid, mostly new units, not mostly copied; None without the corpus
+    longest_copy_median: float | None = None  # characters (playground.memorisation)
+    mostly_copied: int = 0  # samples whose longest copy is most of them
 
     @property
     def n(self) -> int:
         return self.valid.n + self.undetermined
 
     def to_dict(self) -> dict[str, Any]:
-        novel = self.novel or Rate(0, 0)
+        novel, fresh = self.novel or Rate(0, 0), self.valid_and_novel or Rate(0, 0)
         return {
             "n": self.n,
             "valid": self.valid.k,
             "undetermined": self.undetermined,
-            "valid_rate": self.valid.value, "valid_ci": _pair(self.valid.ci),
-            "unique_rate": self.unique.value, "unique_ci": _pair(self.unique.ci),
-            "novel_rate": novel.value, "novel_ci": _pair(novel.ci),
-            "categories": self.categories,
+            "valid_rate": self.valid.value, "valid_ci": ci_pair(self.valid.ci),
+            "unique_rate": self.unique.value, "unique_ci": ci_pair(self.unique.ci),
+            "novel_rate": novel.value, "novel_ci": ci_pair(novel.ci),
+            "categories": self.categories, "ceiling": self.ceiling,
+            "valid_and_novel_rate": fresh.value, "valid_and_novel_ci": ci_pair(fresh.ci),
+            "longest_copy_median": self.longest_copy_median, "mostly_copied": self.mostly_copied,
         }
 
 
-def _pair(ci: tuple[float, float] | None) -> list[float] | None:
+def ci_pair(ci: tuple[float, float] | None) -> list[float] | None:
     return [round(bound, 6) for bound in ci] if ci else None
 
 
@@ -210,20 +218,21 @@ def novelty_index(domain: Domain) -> frozenset[str] | None:
         text = corpus_text(domain)
     except PlaygroundError:
         return None
-    return _units(domain.name, domain.novelty, text)
+    return remembered(_indexes, (domain.name, domain.units, text), lambda: _index(domain, text))
 
 
-@lru_cache(maxsize=4)
-def _units(name: str, novelty_units: Callable[[str], list[str]] | None, text: str) -> frozenset[str]:
-    """Cached per domain, function and corpus text (the same str object: its hash is kept)."""
-    units = plugin_call(name, "novelty", lambda: (novelty_units or lines_of)(text), 1 + len(text) // 2**20)
-    return frozenset(_strings(name, "novelty", units))
+_indexes: dict[tuple, frozenset[str]] = {}  # per domain, units function and corpus text (its hash is kept)
+
+
+def _index(domain: Domain, text: str) -> frozenset[str]:
+    found = plugin_call(domain.name, "units", lambda: domain.unit_texts(text), 1 + len(text) // 2**20)
+    return frozenset(_strings(domain.name, "units", found))
 
 
 def unit_lists(domain: Domain, samples: Sequence[str]) -> list[list[str]]:
-    """Each sample's novelty units (``Domain.novelty_units``), in one checked plugin call."""
-    found = plugin_call(domain.name, "novelty", lambda: [domain.novelty_units(s) for s in samples], len(samples))
-    return [_strings(domain.name, "novelty", units) for units in found]
+    """Each sample's units (``Domain.unit_texts``), in one checked plugin call."""
+    found = plugin_call(domain.name, "units", lambda: [domain.unit_texts(s) for s in samples], len(samples))
+    return [_strings(domain.name, "units", units) for units in found]
 
 
 def novel_counts(units: list[str], index: frozenset[str]) -> tuple[int, int]:
@@ -256,17 +265,36 @@ def measure(domain: Domain, samples: Sequence[str], scores: Sequence[Score],
 
 @dataclass(frozen=True)
 class Judgement:
-    """Verdicts on a batch: each sample's score and share of novel units, and the rates."""
+    """Verdicts on a batch: each sample's score, share of novel units and longest copy
+    (None without the corpus), and the rates."""
 
     scores: list[Score]
     novel: list[float | None]
     rates: Rates
+    copies: list[int | None] = field(default_factory=list)
 
 
 def judge(domain: Domain, samples: Sequence[str], strict: bool = False) -> Judgement:
+    """Verdicts, novelty and rates, with the ceiling beside them (measured first if need be)."""
+    from playground.ceiling import ceiling
+
+    from playground.memorisation import copy_lengths, mostly_copied
+
     scores = score_samples(domain, samples, strict)
     index = novelty_index(domain)
-    return Judgement(scores, novelty(domain, samples, index), measure(domain, samples, scores, index))
+    novel, copies = novelty(domain, samples, index), copy_lengths(domain, samples)
+    found = ceiling(domain, strict)
+    judged = [(s, sc, nv, cp) for s, sc, nv, cp in zip(samples, scores, novel, copies) if sc.category != UNDETERMINED]
+    fresh = None
+    if index is not None and copies[0:1] != [None]:
+        fresh = Rate(sum(sc.valid and (nv or 0) >= 0.5 and not mostly_copied(s, cp) for s, sc, nv, cp in judged),
+                     len(judged))
+    known = sorted(cp for cp in copies if cp is not None)
+    rates = dataclasses.replace(
+        measure(domain, samples, scores, index), ceiling=found.valid.value if found else None, valid_and_novel=fresh,
+        longest_copy_median=statistics.median(known) if known else None,
+        mostly_copied=sum(mostly_copied(s, cp) for s, cp in zip(samples, copies) if cp is not None))
+    return Judgement(scores, novel, rates, copies)
 
 
 @dataclass(frozen=True)

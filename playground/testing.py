@@ -29,9 +29,22 @@ def check_corpus(corpus: Corpus) -> None:
     assert corpus.license and corpus.license != "unknown", "say the corpus's license"
 
 
+def check_units(domain: Domain, valid: Sequence[str], invalid: Sequence[str]) -> None:
+    """Units are (start, end) spans within the text, in order; a finished known-good sample
+    holds at least one (its end ends its last unit)."""
+    for sample in [*valid, *invalid, ""]:
+        try:
+            spans = domain.unit_spans(sample)
+        except ValueError as exc:
+            raise AssertionError(f"{sample[:40]!r}: {exc}") from None
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), f"{sample[:40]!r}: units overlap or are out of order"
+    for sample in valid:
+        assert domain.unit_texts(sample), f"the known-good sample {sample[:60]!r} holds no complete unit"
+
+
 def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[str] | str) -> None:
     """Check ``domain`` against the contract: a valid corpus spec; post-processing maps str to
-    str; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
+    str; its units are spans within the text, and each known-good sample holds one; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
     calls an empty sample invalid with the category "empty", returns one Score per sample
     with a bool verdict, a number in [0, 1] and a category, and is deterministic."""
     valid = [valid] if isinstance(valid, str) else list(valid)
@@ -42,6 +55,7 @@ def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[s
         for sample in [*valid, *invalid, ""]:
             out = step(sample)
             assert isinstance(out, str), f"post-processing step {step.__name__} returned {type(out).__name__}, not str"
+    check_units(domain, valid, invalid)
     assert domain.score is not None, f"domain {domain.name!r} has no scorer"
     samples = [*valid, *invalid]
     scores = list(domain.score(samples))

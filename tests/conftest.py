@@ -20,14 +20,21 @@ def shared_corpora() -> Path:
     pytest.fail("the real corpora are missing: set PLAYGROUND_CORPORA=../shared/corpora")
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One PLAYGROUND_CACHE for the session: a ceiling or suffix array is measured once per run."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    """Each test gets its own PLAYGROUND_HOME and a fresh plugin host."""
+def isolated_home(tmp_path, monkeypatch, shared_cache):
+    """Each test gets its own PLAYGROUND_HOME and a fresh plugin host; the session shares one cache."""
     from playground import plugins
 
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("PLAYGROUND_HOME", str(home))
+    monkeypatch.setenv("PLAYGROUND_CACHE", str(shared_cache))
     for name in ("PLAYGROUND_CORPORA", "PLAYGROUND_PLUGINS_DIR", "PLAYGROUND_DISABLE_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     plugins._host.cache_clear()

@@ -19,3 +19,12 @@ def test_train_speed_and_gpu_throughput_run_a_few_steps():
     data = train_speed.dataset(1 << 17)
     assert train_speed.engine_speed("lstm", 1, 32, 4, data) > 0
     assert gpu.throughput(data, 1, 32, "cpu", 4, False) > 0
+
+
+def test_the_leaderboard_trains_samples_and_judges_a_domain(with_corpora, tmp_path):
+    from playground import plugins
+
+    result = bench("validity").run_domain(plugins.host().domains["names"], 3, tmp_path)
+    assert {"valid", "valid_ci", "ceiling", "valid_over_ceiling", "unique", "novel", "valid_and_novel",
+            "mean_chars", "longest_copy_median", "val_loss", "steps", "zero_state"} <= set(result)
+    assert result["ceiling"] == 1.0 and result["steps"] > 0

@@ -32,7 +32,7 @@ def test_scored_samples_and_rates_are_events_and_rows(tmp_path):
     assert all(m.n == 6 and 0 <= m.valid_rate <= 1 and len(m.valid_ci) == 2 for m in measured)
     assert all(sum(m.categories.values()) == 6 for m in measured)
     scored = [e for e in events if isinstance(e, SampleScored)]
-    assert len(scored) == 18 and all(e.score["category"] in ("ok", "no-period") for e in scored)
+    assert len(scored) == 18 and all(e.score["category"] in ("ok", "no-period", "empty") for e in scored)
     assert all(e.novel is None or 0 <= e.novel <= 1 for e in scored)
     assert isinstance(events[-1], RunFinished)  # the last verdicts come before the end
 
@@ -119,7 +119,10 @@ def test_weights_only_checkpoints_cannot_be_resumed(tmp_path):
         list(run_training(domain, {}, resume=tmp_path / "run" / "checkpoints" / "best-valid.pt"))
 
 
-def test_resume_remembers_the_best_valid_rate(tmp_path):
+def test_resume_remembers_the_best_valid_rate(tmp_path, monkeypatch):
+    from playground import ceiling
+
+    monkeypatch.setattr(ceiling, "ceiling", lambda *args: None)  # its scoring would take a scripted verdict
     verdicts = iter([1.0, 0.5, 0.75])
 
     def scripted(samples):
@@ -127,7 +130,8 @@ def test_resume_remembers_the_best_valid_rate(tmp_path):
         return [Score(i < k, 1.0 if i < k else 0.0, "ok" if i < k else "bad") for i in range(len(samples))]
 
     domain = tiny_domain(tmp_path, score=scripted)
-    settings = {**TINY, "max_steps": 10, "score_every": 10, "score_samples": 4, "sample_every": 0}
+    settings = {**TINY, "max_steps": 10, "score_every": 10, "score_samples": 4, "sample_every": 0,
+                "length": 2000, "units": 1}  # a line each, never cut to nothing
     list(run_training(domain, settings, tmp_path / "run"))
     events = list(run_training(domain, {"max_steps": 30}, resume=tmp_path / "run"))
     assert [e.valid_rate for e in events if isinstance(e, ValidityMeasured)] == [0.5, 0.75]

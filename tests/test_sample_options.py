@@ -5,7 +5,7 @@ import torch
 
 from engine_support import TINY, tiny_domain
 from playground.engine.config import SampleConfig
-from playground.engine.sample import filter_logits, generate, sample
+from playground.engine.sample import Generation, filter_logits, sample
 from playground.errors import PlaygroundError
 from playground.run import run_training
 from playground.sampling import load_sampler
@@ -85,7 +85,7 @@ def test_stop_ends_each_sample(run_dir):
 
 def test_streaming_pieces_add_up_to_the_samples(run_dir):
     sampler = load_sampler(run_dir, {"n": 3, "length": 80, "stop": "at", "prime": "The", "seed": 9})
-    steps = list(generate(sampler.model, sampler.vocab, sampler.settings, sampler.seed))
+    steps = list(Generation(sampler.model, sampler.vocab, sampler.settings, sampler.seed))
     assert steps[0] == ["The"] * 3 and all(len(p) <= 1 for piece in steps[1:-1] for p in piece)
     joined = ["".join(piece[i] for piece in steps) for i in range(3)]
     assert joined == sample(sampler.model, sampler.vocab, sampler.settings, sampler.seed)
@@ -130,7 +130,7 @@ def test_domain_stop_and_postprocess(run_dir):
     import dataclasses
     domain = dataclasses.replace(domain, stop=".", postprocess=(str.upper,))
     sampler = load_sampler(run_dir, {"n": 2}, domain)
-    assert sampler.settings.stop == "." and sampler.finish("ab") == "AB"
+    assert sampler.settings.stop == "." and sampler.shaping.finish("ab") == "AB"
 
 
 def test_sample_config_defaults_are_valid():

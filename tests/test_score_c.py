@@ -9,7 +9,7 @@ import pytest
 
 from playground import plugins
 from playground_c import scorer
-from playground_c.postprocess import complete
+from playground_c.units import units
 from playground_c.scorer import blank_directives, score, score_strict, split_definitions
 
 DATA = Path(__file__).parent / "data" / "score" / "c"
@@ -123,11 +123,18 @@ def test_value_is_the_fraction_of_clean_definitions():
     assert score(["/* only a comment */"])[0].category == "empty"
 
 
-def test_complete_drops_a_trailing_unfinished_definition():
+def test_units_leave_out_a_trailing_unfinished_definition():
     sample = "int a;\nint f(void)\n{\n\treturn 1;\n}\nstatic int g(int x)\n{\n\tif (x) {\n\t\tx++"
-    assert complete(sample) == "int a;\nint f(void)\n{\n\treturn 1;\n}\n"
-    assert score([complete(sample)])[0].valid
-    assert complete("int a;\n") == "int a;\n"
+    domain = plugins.host().domains["c"]
+    assert [sample[a:b] for a, b in units(sample)] == ["int a;", "int f(void)\n{\n\treturn 1;\n}"]
+    assert domain.cut(sample) == "int a;\nint f(void)\n{\n\treturn 1;\n}\n"
+    assert score([domain.cut(sample)])[0].valid
+    assert units("int a;") == [] and units("int a;\n") == [(0, 6)]  # complete once a newline follows
+
+
+def test_unit_spans_count_characters_not_bytes():
+    sample = 'char *s = "é";\nint b;\n'
+    assert [sample[a:b] for a, b in units(sample)] == ['char *s = "é";', "int b;"]
 
 
 def test_kernel_annotations_do_not_count_as_errors():
@@ -153,7 +160,7 @@ def test_blank_directives_handles_every_spelling():
     assert blank_directives(kept) == kept
 
 
-def test_domain_uses_the_scorer_and_postprocess():
+def test_domain_uses_the_scorer_and_units():
     domain = plugins.host().domains["c"]
     assert domain.score is scorer.score
-    assert complete in domain.postprocess
+    assert domain.units is units

@@ -115,8 +115,9 @@ def test_sample_score_and_sweep(names_run):
 
     result = run("sweep", str(names_run), "--temperatures", "0.5,1.5", "--n", "16", "--json")
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    *rows, best = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["temperature"] for r in rows] == [0.5, 1.5] and all(r["n"] == 16 for r in rows)
+    assert best["best_temperature"] in (0.5, 1.5, None)
     table = run("sweep", str(names_run), "--temperatures", "0.5,1.5", "--n", "16")
     assert "temperature" in table.stdout and "1.5" in table.stdout
 
@@ -168,7 +169,7 @@ def test_a_checkpoint_outside_its_run_folder_knows_its_domain(names_run, tmp_pat
     loose.write_bytes((names_run / "checkpoints" / "last.pt").read_bytes())
     result = run("sweep", str(loose), "--temperatures", "1.0", "--n", "4", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["n"] == 4
+    assert json.loads(result.stdout.splitlines()[0])["n"] == 4
     assert run("sample", str(loose), "--n", "2", "--score").exit_code == 0
 
 

@@ -12,7 +12,7 @@ import pytest
 from playground import plugins
 from playground.sandbox import Limits, jail_problem
 from playground_latex import scorer
-from playground_latex.postprocess import complete, repair
+from playground_latex.postprocess import repair, units
 
 DATA = Path(__file__).parent / "data" / "score" / "latex"
 FIXTURES = sorted(DATA.glob("*.tex"))
@@ -25,6 +25,11 @@ MUTATIONS = (
     ("mismatched-environment", "\\begin{center}\ntext\n\\end{itemize}\n", "environment-mismatch"),
     ("missing-dollar", "a_1 + a_2\n", "missing-dollar"),
 )
+
+
+
+def latex():
+    return plugins.host().domains["latex"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -131,7 +136,7 @@ def test_corpus_chunks_compile_with_the_preamble(shared_corpora):
         starts = [i for i, p in enumerate(paragraphs) if p.startswith("\\begin{lemma}")]
         if starts:
             i = rng.choice(starts)
-            chunks.append(complete("\n\n".join(paragraphs[i : i + 12]) + "\n\n"))
+            chunks.append(latex().cut("\n\n".join(paragraphs[i : i + 12]) + "\n\n"))
     scores = scorer.score(chunks)
     assert sum(s.valid for s in scores) >= 7, [s for s in scores if not s.valid]
 
@@ -238,10 +243,11 @@ def test_structural_check_without_pdflatex(monkeypatch):
     assert all("structural check (pdflatex not found; install TeX Live)" in s.detail for s in scores)
 
 
-def test_complete_drops_unfinished_paragraph_and_environment():
-    sample = "First.\n\n\\begin{lemma}\nA.\n\\end{lemma}\n\n\\begin{proof}\nB.\n\nC.\n\nhalf a para"
-    assert complete(sample) == "First.\n\n\\begin{lemma}\nA.\n\\end{lemma}\n"
-    assert complete("Done.\n\n") == "Done.\n"
+def test_units_are_paragraphs_and_whole_environments():
+    sample = "First.\n\n\\begin{lemma}\nA.\n\n\\end{lemma}\n\n\\begin{proof}\nB.\n\nC.\n\nhalf a para"
+    assert [sample[a:b] for a, b in units(sample)] == ["First.\n", "\\begin{lemma}\nA.\n\n\\end{lemma}\n"]
+    assert latex().cut(sample) == "First.\n\n\\begin{lemma}\nA.\n\n\\end{lemma}\n"
+    assert latex().cut("Done.\n\n") == "Done.\n" and latex().cut("half a para") == ""
 
 
 def test_repair_closes_what_is_open_and_then_compiles():
@@ -253,7 +259,7 @@ def test_repair_closes_what_is_open_and_then_compiles():
     assert not raw.valid and fixed.valid
 
 
-def test_domain_uses_the_scorer_and_postprocess():
+def test_domain_uses_the_scorer_and_units():
     domain = plugins.host().domains["latex"]
     assert domain.score is scorer.score
-    assert complete in domain.postprocess
+    assert domain.units is units

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from playground import Score, plugins
+from playground import Score, blocks, plugins
 from playground_wikipedia import scorer
-from playground_wikipedia.postprocess import cut_to_last_newline
 from playground_wikipedia.scorer import score, unescape
 
 DATA = Path(__file__).parent / "data" / "score" / "wikipedia"
@@ -43,7 +42,7 @@ def test_fixtures_cover_every_category():
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_labelled_fixtures(path):
-    [s] = score([cut_to_last_newline(path.read_text())])
+    [s] = score([path.read_text()])
     if path.name.startswith("ok-"):
         assert (s.valid, s.value, s.category) == (True, 1.0, "ok"), s
     else:
@@ -117,11 +116,10 @@ def test_value_is_matched_over_all_constructs():
     assert (s.category, s.value) == ("unbalanced-italic", pytest.approx(2 / 3))
 
 
-def test_cut_to_last_newline():
-    assert cut_to_last_newline("a\nb\nunfinis") == "a\nb\n"
-    assert cut_to_last_newline("one long paragraph") == "one long paragraph"
-    assert cut_to_last_newline("  \nunfinished") == ""
-    assert cut_to_last_newline("") == ""
+def test_a_unit_is_a_paragraph_and_a_sample_is_cut_after_its_last():
+    domain = plugins.host().domains["wikipedia"]
+    assert domain.cut("a\nb\n\nc\n\nunfinis") == "a\nb\n\nc\n"
+    assert domain.cut("one long paragraph") == "" and domain.cut("  \n\nunfinished") == ""
 
 
 def test_most_real_pages_are_valid(corpus):
@@ -195,14 +193,14 @@ def test_unmutated_real_pages_are_valid_in_every_form(valid_articles):
 def test_random_slices_score_deterministically(corpus):
     rng = random.Random(1234)
     starts = [rng.randrange(len(corpus) - 1024) for _ in range(500)]
-    samples = [cut_to_last_newline(corpus[i : i + 1024]) for i in starts]
+    samples = [corpus[i : i + 1024] for i in starts]
     first, second = score(samples), score(samples)
     assert first == second
     assert all(0.0 <= s.value <= 1.0 and (s.value == 1.0) == s.valid for s in first)
     assert any(s.valid for s in first) and any(not s.valid for s in first)
 
 
-def test_domain_uses_the_scorer_and_postprocess():
+def test_domain_uses_the_scorer_and_paragraph_units():
     domain = plugins.host().domains["wikipedia"]
     assert domain.score is scorer.score
-    assert cut_to_last_newline in domain.postprocess
+    assert domain.units is blocks

@@ -4,6 +4,7 @@ and reading samples for `playground score`."""
 import dataclasses
 import json
 import math
+import re
 import threading
 
 import pytest
@@ -67,10 +68,11 @@ def test_rates_follow_moses(tmp_path):
 def test_novelty_uses_the_domains_units(tmp_path):
     corpus = tmp_path / "words.txt"
     corpus.write_text("Ann\nBob\n")
-    domain = lines_domain(corpus, novelty=lambda text: [w.lower() for w in text.split()])
+    words = lambda text: [m.span() for m in re.finditer(r"\w+(?=\s)", text)]  # a word once a space follows
+    domain = lines_domain(corpus, units=words)
     index = novelty_index(domain)
-    assert index == {"ann", "bob"}
-    assert novelty(domain, ["ann", "ann zed", ""], index) == [0.0, 0.5, None]
+    assert index == {"Ann", "Bob"}
+    assert novelty(domain, ["Ann", "Ann zed", ""], index) == [0.0, 0.5, None]
 
 
 def test_without_the_corpus_novelty_is_unknown(tmp_path):
@@ -103,7 +105,7 @@ def raising(error):
 
 
 @pytest.mark.parametrize("error", [SystemExit("bye"), KeyboardInterrupt(), GeneratorExit(), ValueError("[/] x")])
-@pytest.mark.parametrize("hook", ["score", "split", "novelty"])
+@pytest.mark.parametrize("hook", ["score", "split", "units"])
 def test_whatever_a_domains_callable_raises_is_one_error_naming_it(tmp_path, hook, error):
     """Its SystemExit or KeyboardInterrupt too: they come from the plugin's thread, not from Ctrl-C."""
     corpus = tmp_path / "corpus.txt"
@@ -116,13 +118,14 @@ def test_whatever_a_domains_callable_raises_is_one_error_naming_it(tmp_path, hoo
 
 
 @pytest.mark.parametrize("hook, value", [("split", None), ("split", [1, 2]), ("split", "ab"),
-                                         ("novelty", None), ("novelty", [b"x"])])
-def test_a_domains_split_and_novelty_must_return_lists_of_str(tmp_path, hook, value):
+                                         ("units", None), ("units", [b"x"]), ("units", [(0, 10**6)])])
+def test_a_domains_split_and_units_must_return_what_they_promise(tmp_path, hook, value):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("ann\n")
     (tmp_path / "s.txt").write_text("ann\n")
     domain = lines_domain(corpus, **{hook: lambda text: value})
-    with pytest.raises(PlaygroundError, match=f"^the words domain's {hook} returned .*; it must return a list of str"):
+    promise = "it must return a list of str" if hook == "split" else "units must be a list of"
+    with pytest.raises(PlaygroundError, match=f"^the words domain's {hook} .*{promise}"):
         judge(domain, [s for _, s in read_samples(domain, [str(tmp_path / "s.txt")])])
 
 

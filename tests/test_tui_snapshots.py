@@ -24,7 +24,7 @@ def canned_run(app: PlaygroundApp) -> None:
         if step % 100 == 0:
             state.update(EvalCompleted(step, 2.0 + 300 / (step + 200), 2.1 + 300 / (step + 200), True))
             valid = min(1.0, 0.6 + step / 1500)
-            state.update(ValidityMeasured(step, 32, round(valid * 32), valid, None, 1.0, None, 0.8, None))
+            state.update(ValidityMeasured(step, 32, round(valid * 32), valid, None, 1.0, None, 0.8, None, ceiling=1.0))
     records = []
     for name in NAMES:
         valid = 2 <= len(name) <= 20 and name.isalpha()

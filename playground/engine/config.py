@@ -33,6 +33,7 @@ MAX_SIZE = 1 << 16  # layers, hidden units, embedding, sequence length, batch, s
 MAX_PARAMS = 2_000_000_000  # recurrent weights, estimated before the model is built
 MAX_LENGTH = 1_000_000  # characters per sample
 MAX_BATCH_CHARS = 10_000_000  # characters in one batch of samples (n, or score_samples, x length)
+MAX_UNITS = 1_000  # units per sample (--units)
 SEED_RANGE = 2**63  # seeds are in [0, 2**63)
 MIN_TEMPERATURE = 1e-6  # far lower divides the logits past what float32 holds (inf, then nan)
 
@@ -76,6 +77,9 @@ class TrainConfig:
         None, "Steps between validity measurements; 0 never [default: at every eval, for a domain with a scorer].",
         panel="score-every")
     score_samples: int = setting(32, "Samples drawn (one batch) and scored at each validity measurement.")
+    score_temperature: float | None = setting(
+        None, "Temperature of the validity batches [default: the sampling temperature]; `playground sweep` "
+              "prints the best one for a checkpoint.")
     device: str = setting("auto", f"{', '.join(DEVICES[:-1])} or {DEVICES[-1]}.")
     compile: bool = setting(False, "torch.compile the training step (worth it on a GPU; slow to start).",
                             flag="--compile/--no-compile")
@@ -95,6 +99,13 @@ class SampleConfig:
     argmax: bool = setting(False, "Always take the most likely character.", flag="--argmax")
     stop: str | None = setting(
         None, "End a sample at this text; escapes like \\n work [default: the domain's rule; names: a newline].")
+    units: int | None = setting(
+        None, "End a sample after this many complete units of its domain (a name, a speech, a paragraph, "
+              "a definition); --length still caps it, and a sample that reaches it is cut after its last unit.",
+        panel="units")
+    warm: bool = setting(True, "Start from a state warmed on real text that ends at a unit boundary (from the "
+                               "validation split, not shown); --no-warm: from a zero state.",
+                       flag="--warm/--no-warm")
 
 
 @dataclass
@@ -273,3 +284,5 @@ def validate_sample(s: SampleConfig) -> None:
         _seed(s.seed)
     _check(isinstance(s.argmax, bool), "argmax must be true or false")
     _check(s.stop is None or isinstance(s.stop, str), "stop must be text")
+    _check(s.units is None or (_is_int(s.units) and 0 < s.units <= MAX_UNITS), f"units must be an integer in 1..{MAX_UNITS}")
+    _check(isinstance(s.warm, bool), "warm must be true or false")

@@ -17,10 +17,10 @@ import numpy as np
 import torch
 
 from playground.atomic import atomic_file
+from playground.engine.split import train_size
 from playground.errors import PlaygroundError
 
 UNK_TEXT = "\ufffd"  # how a sampled <unk> is shown
-VAL_FRACTION = 0.1
 CHUNK_CHARS = 1 << 22  # characters decoded per chunk (bounds the memory of encoding)
 N_CODEPOINTS = 0x110000
 
@@ -130,11 +130,6 @@ class Dataset:
     vocab: Vocab
     train: np.ndarray
     val: np.ndarray
-
-
-def train_size(n: int) -> int:
-    """How many of a corpus's ``n`` characters train; the last VAL_FRACTION validate."""
-    return n - int(n * VAL_FRACTION)
 
 
 def load_dataset(path: Path, cache_dir: Path, max_vocab: int, vocab: Vocab | None = None) -> Dataset:

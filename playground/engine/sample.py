@@ -1,14 +1,15 @@
 """Sampling: n streams as one batch, streamed a character per step.
 
-Temperature, top-k, top-p (nucleus), argmax, a prime text, a stop string, and a seed: the
-same seed gives the same samples. Steps go through ``CharRNN.step`` (single-cell steps)
+Temperature, top-k, top-p (nucleus), argmax, a prime text, a stop string, a number of
+units to stop after, a warm start on real text, and a seed: the same seed gives the same samples. Steps go through ``CharRNN.step`` (single-cell steps)
 with oneDNN off, the fastest way found to step at small batch on CPU (bench/sample_speed.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -40,81 +41,116 @@ def filter_logits(logits: torch.Tensor, top_k: int | None, top_p: float | None) 
     return logits
 
 
-def generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Iterator[list[str]]:
-    """Yield, per step, the new text of each of the ``cfg.n`` samples ('' when it has none).
+@dataclass(frozen=True)
+class Shaping:
+    """What a domain tells sampling, as plain callables (the engine knows no domains)."""
 
-    The first yield is the prime. Joining a sample's pieces gives its text without the stop
-    string; a sample ends at the stop string or after ``cfg.length`` generated characters.
-    """
-    check_prime(vocab, cfg.prime)
-    keep_freed_memory()
-    was_training = model.training
-    model.eval()
-    try:
-        # small-batch steps are memory-bound: oneDNN's path costs more than it gives there
-        with torch.backends.mkldnn.flags(enabled=False, allow_tf32=None):  # None: leave TF32 alone
-            yield from _generate(model, vocab, cfg, seed)
-    finally:
-        model.train(was_training)
+    finish: Callable[[str], str] = str  # post-processing, applied to every sample last
+    cut: Callable[[str], str] = str  # a sample that reached its length: cut after its last complete unit
+    count: Callable[[str], int] | None = None  # complete units in a text (for ``units``)
+    warmups: Sequence[str] = ()  # real texts ending at a unit boundary, all the same length
+
+    def shaped(self, text: str, capped: bool) -> str:
+        return self.finish(self.cut(text) if capped else text)
 
 
-@torch.no_grad()
-def _generate(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int) -> Iterator[list[str]]:
-    device = next(model.parameters()).device
-    generator = torch.Generator(device).manual_seed(seed)
-    start = vocab.encode(cfg.prime) or [vocab.index.get("\n", 0)]
-    idx = torch.tensor([start] * cfg.n, device=device)
-    logits, _, state = model(idx)
-    logits = logits[:, -1].float()
-    never_trained = None if vocab.capped else vocab.unk  # <unk> only when it stood for something
-    yield [cfg.prime] * cfg.n
-    stop = cfg.stop or ""
-    hold = max(len(stop) - 1, 0)
-    texts, emitted = [""] * cfg.n, [0] * cfg.n
-    done = [False] * cfg.n
-    for _ in range(cfg.length):
-        if never_trained is not None:
-            logits[:, never_trained] = float("-inf")
-        if cfg.argmax:
-            nxt = logits.argmax(dim=-1)
-        else:
-            probs = filter_logits(logits / cfg.temperature, cfg.top_k, cfg.top_p).softmax(dim=-1)
-            nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-        pieces = []
-        for i, token in enumerate(nxt.tolist()):
-            if not done[i]:
-                texts[i] += vocab.decode([token])
-                if stop and texts[i].endswith(stop):
-                    texts[i], done[i] = texts[i][: -len(stop)], True
-            # hold back what could still turn out to be the start of the stop string
-            end = len(texts[i]) if done[i] else max(emitted[i], len(texts[i]) - hold)
-            pieces.append(texts[i][emitted[i]:end])
-            emitted[i] = end
-        yield pieces
-        if all(done):
-            return
-        logits, state = model.step(nxt, state)
-        logits = logits.float()
-    if hold:
-        yield [text[e:] for text, e in zip(texts, emitted)]
+class Generation:
+    """The ``cfg.n`` samples, generated as one batch. Iterating yields, per step, the new text
+    of each sample ('' when it has none); the first yield is the prime. Joining a sample's
+    pieces gives its text without the stop string. A sample ends at the stop string, after
+    ``cfg.units`` complete units, or after ``cfg.length`` generated characters: then
+    ``capped[i]`` is True."""
+
+    def __init__(self, model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, shaping: Shaping = Shaping()):
+        check_prime(vocab, cfg.prime)
+        self.model, self.vocab, self.cfg, self.seed, self.shaping = model, vocab, cfg, seed, shaping
+        self.capped = [False] * cfg.n
+
+    def __iter__(self) -> Iterator[list[str]]:
+        keep_freed_memory()
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            # small-batch steps are memory-bound: oneDNN's path costs more than it gives there
+            with torch.backends.mkldnn.flags(enabled=False, allow_tf32=None):  # None: leave TF32 alone
+                yield from self._steps()
+        finally:
+            self.model.train(was_training)
+
+    def _start(self, device: torch.device, generator: torch.Generator) -> torch.Tensor:
+        """Each sample's first input: a warm-up text the model has every character of (when warm)
+        and the prime, or a newline."""
+        vocab, cfg = self.vocab, self.cfg
+        warmups = [w for w in self.shaping.warmups if not vocab.unknown(w)] if cfg.warm else []
+        prime = vocab.encode(cfg.prime)
+        if not warmups:
+            return torch.tensor([prime or [vocab.index.get("\n", 0)]] * cfg.n, device=device)
+        picks = torch.randint(len(warmups), (cfg.n,), generator=generator, device=device).tolist()
+        return torch.tensor([vocab.encode(warmups[i]) + prime for i in picks], device=device)
+
+    def _ended(self, text: str, primed: int) -> bool:
+        units, count = self.cfg.units, self.shaping.count
+        return bool(units and count and text.endswith("\n") and count(self.cfg.prime + text) - primed >= units)
+
+    @torch.no_grad()
+    def _steps(self) -> Iterator[list[str]]:
+        model, vocab, cfg = self.model, self.vocab, self.cfg
+        device = next(model.parameters()).device
+        generator = torch.Generator(device).manual_seed(self.seed)
+        logits, _, state = model(self._start(device, generator))
+        logits = logits[:, -1].float()
+        never_trained = None if vocab.capped else vocab.unk  # <unk> only when it stood for something
+        yield [cfg.prime] * cfg.n
+        stop = cfg.stop or ""
+        hold = max(len(stop) - 1, 0)
+        primed = self.shaping.count(cfg.prime) if cfg.units and self.shaping.count else 0
+        texts, emitted = [""] * cfg.n, [0] * cfg.n
+        done = [False] * cfg.n
+        for _ in range(cfg.length):
+            if never_trained is not None:
+                logits[:, never_trained] = float("-inf")
+            if cfg.argmax:
+                nxt = logits.argmax(dim=-1)
+            else:
+                probs = filter_logits(logits / cfg.temperature, cfg.top_k, cfg.top_p).softmax(dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            pieces = []
+            for i, token in enumerate(nxt.tolist()):
+                if not done[i]:
+                    texts[i] += vocab.decode([token])
+                    if stop and texts[i].endswith(stop):
+                        texts[i], done[i] = texts[i][: -len(stop)], True
+                    elif self._ended(texts[i], primed):
+                        done[i] = True
+                # hold back what could still turn out to be the start of the stop string
+                end = len(texts[i]) if done[i] else max(emitted[i], len(texts[i]) - hold)
+                pieces.append(texts[i][emitted[i]:end])
+                emitted[i] = end
+            yield pieces
+            if all(done):
+                return
+            logits, state = model.step(nxt, state)
+            logits = logits.float()
+        self.capped = [not d for d in done]
+        if hold:
+            yield [text[e:] for text, e in zip(texts, emitted)]
 
 
 def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: int = 0,
-             finish: Callable[[str], str] = str) -> Iterator[Event]:
+             shaping: Shaping = Shaping()) -> Iterator[Event]:
     """One sample (of ``cfg``, n=1) as events: a SampleStreamed per piece as it is generated,
-    then the whole text, post-processed by ``finish``, as an on-demand SampleGenerated."""
-    text = ""
-    for pieces in generate(model, vocab, dataclasses.replace(cfg, n=1), seed):
+    then the whole text, shaped, as an on-demand SampleGenerated."""
+    text, generation = "", Generation(model, vocab, dataclasses.replace(cfg, n=1), seed, shaping)
+    for pieces in generation:
         text += pieces[0]
         yield SampleStreamed(step, pieces[0])
-    yield SampleGenerated(step, finish(text), cfg.temperature, on_demand=True)
+    yield SampleGenerated(step, shaping.shaped(text, generation.capped[0]), cfg.temperature, on_demand=True)
 
 
-def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int,
-           finish: Callable[[str], str] = str) -> list[str]:
-    """The ``cfg.n`` finished samples, prime included, each post-processed by ``finish`` (this
-    module, here and in ``streamed``, is the one place where a domain's post-processing is applied)."""
-    texts = [""] * cfg.n
-    for pieces in generate(model, vocab, cfg, seed):
+def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, shaping: Shaping = Shaping()) -> list[str]:
+    """The ``cfg.n`` samples, prime included, each shaped (this module, here and in
+    ``streamed``, is the one place where a domain's post-processing is applied)."""
+    texts, generation = [""] * cfg.n, Generation(model, vocab, cfg, seed, shaping)
+    for pieces in generation:
         texts = [t + p for t, p in zip(texts, pieces)]
-    return [finish(text) for text in texts]
+    return [shaping.shaped(text, capped) for text, capped in zip(texts, generation.capped)]

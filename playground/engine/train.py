@@ -32,7 +32,7 @@ from playground.engine.config import RunConfig, TrainConfig
 from playground.engine.distributed import World, gathered, join, total
 from playground.engine.data import Dataset, StreamBatches, eval_windows
 from playground.engine.model import CharRNN, n_params
-from playground.engine.sample import sample, streamed
+from playground.engine.sample import Shaping, sample, streamed
 from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted,
@@ -214,11 +214,11 @@ Saver = Callable[[str, int, dict], str]  # (kind, step, payload) -> the path it 
 
 
 def train(config: RunConfig, dataset: Dataset, save: Saver, *, domain: str = "text", run_dir: str = "",
-          resume: dict | None = None, steering: Steering | None = None, finish: Callable[[str], str] = str,
+          resume: dict | None = None, steering: Steering | None = None, shaping: Shaping = Shaping(),
           world: World | None = None, stop: Stop | None = None) -> Iterator[Event]:
     """Train, yielding events; ``save`` writes a checkpoint of a kind (see run_folder),
     ``resume`` is a loaded checkpoint of this same run, ``steering`` lets a front end pause,
-    stop, sample now and change the temperature, ``finish`` post-processes samples; ``world``
+    stop, sample now and change the temperature, ``shaping`` is how the domain shapes samples; ``world``
     is the process group already joined and ``stop`` a Stop the caller may request too."""
     t = config.train
     device = resolve_device(t.device)
@@ -235,7 +235,7 @@ def train(config: RunConfig, dataset: Dataset, save: Saver, *, domain: str = "te
                        model.initial_state(rows.stop - rows.start, device))
     if resume is not None:
         state.restore(resume, device, rows)
-    loop = Loop(config, dataset, save, world, device, domain, steering, finish, stop or Stop())
+    loop = Loop(config, dataset, save, world, device, domain, steering, shaping, stop or Stop())
     yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
                      vocab_size=len(dataset.vocab), step=state.step,
                      device=device.type + (f" x{world.size}" if world.size > 1 else ""))
@@ -246,9 +246,9 @@ class Loop:
     """The training loop, one method per concern, read top to bottom from ``run``."""
 
     def __init__(self, config: RunConfig, dataset: Dataset, save: Saver, world: World, device: torch.device,
-                 domain: str, steering: Steering | None, finish: Callable[[str], str], stop: Stop):
+                 domain: str, steering: Steering | None, shaping: Shaping, stop: Stop):
         self.config, self.t, self.dataset, self.saver = config, config.train, dataset, save
-        self.world, self.device, self.domain, self.steering, self.finish = world, device, domain, steering, finish
+        self.world, self.device, self.domain, self.steering, self.shaping = world, device, domain, steering, shaping
         self.stop = stop
         self.last_saved = 0
 
@@ -323,7 +323,7 @@ class Loop:
                 steering.sample_now.clear()
                 # its own seed: the run's random streams are untouched, so it still resumes exactly
                 yield from streamed(state.model, self.dataset.vocab, self.config.sample, secrets.randbelow(2**31),
-                                    state.step, self.finish)
+                                    state.step, self.shaping)
             if not steering.paused.is_set() or self.stopping():
                 return time.perf_counter() - waited_from
             time.sleep(0.05)
@@ -383,13 +383,14 @@ class Loop:
         if not self.world.main:
             return
         if sample_every and (step % sample_every == 0 or done):
-            for text in sample(state.model, self.dataset.vocab, settings, seed, self.finish):
+            for text in sample(state.model, self.dataset.vocab, settings, seed, self.shaping):
                 yield SampleGenerated(step, text, settings.temperature)
         if t.score_every and (step % t.score_every == 0 or done):
-            texts = sample(state.model, self.dataset.vocab, dataclasses.replace(settings, n=t.score_samples), seed,
-                           self.finish)
+            scored = dataclasses.replace(settings, n=t.score_samples,
+                                         temperature=t.score_temperature or settings.temperature)
+            texts = sample(state.model, self.dataset.vocab, scored, seed, self.shaping)
             snapshot = self.save("scored", state, resumable=False)
-            yield SamplesDrawn(step, texts, settings.temperature, snapshot.path)
+            yield SamplesDrawn(step, texts, scored.temperature, snapshot.path)
 
     def checkpoint(self, state: TrainState, done: str | None) -> Iterator[Event]:
         if state.step % (self.t.checkpoint_every or self.t.eval_every) == 0 or done:

@@ -61,7 +61,7 @@ class NeuronScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def trace_in_background(self) -> None:
         from playground.corpora import corpus_text
-        from playground.engine.data import train_size
+        from playground.engine.split import train_size
         from playground.neurons import passage, trace
         from playground.sampling import load_sampler
 

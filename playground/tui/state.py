@@ -39,6 +39,7 @@ class RunState:
     valid: list[float] = field(default_factory=list)  # per validity measurement
     unique: list[float] = field(default_factory=list)
     novel: list[float] = field(default_factory=list)
+    ceiling: float | None = None  # what real held-out units score, from the last measurement
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def move(self, status: str, *, came_from: tuple[str, ...] = LIVE) -> bool:
@@ -72,6 +73,7 @@ class RunState:
                     self.valid.append(event.valid_rate)
                     self.unique.append(event.unique_rate or 0.0)
                     self.novel.append(event.novel_rate or 0.0)
+                    self.ceiling = event.ceiling
                 case RunFinished():
                     self._move("finished", LIVE)
 

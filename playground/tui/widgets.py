@@ -234,7 +234,10 @@ def plot_run(state: RunState, loss: Chart, rates: Chart) -> None:
         loss.plot("val", list(state.val_loss), f"{state.val_loss[-1]:.3f}" if state.val_loss else "")
         for name in ("valid", "unique", "novel"):
             values = list(getattr(state, name))
-            rates.plot(name, values, f"{values[-1]:.0%}" if values else "", scale=(0.0, 1.0))
+            shown = f"{values[-1]:.0%}" if values else ""
+            if name == "valid" and values and state.ceiling is not None:
+                shown += f" (real {state.ceiling:.0%})"
+            rates.plot(name, values, shown, scale=(0.0, 1.0))
 
 
 def status_line(state: RunState, temperature: float | None) -> str:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
-from playground_c.postprocess import complete
+from playground_c.units import units
 from playground_c.scorer import score, score_strict
 
 COMMIT = "5759bb8f702d984b53145aae69b66c85e8c2e29b"
@@ -52,7 +52,7 @@ def register_domains(register):
             license="GPL-2.0-only (Linux kernel)",
             homepage="https://kernel.org",
         ),
-        postprocess=(complete,),
+        units=units,
         score=score,
         score_strict=score_strict,
     ))

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
-from playground_latex.postprocess import complete, repair
+from playground_latex.postprocess import repair, units
 from playground_latex.scorer import score
 
 COMMIT = "4ac4815d5a00dc2eacab7824cf4e4baafe2773ac"
@@ -64,7 +64,7 @@ def register_domains(register):
             license="GFDL 1.2 (The Stacks project authors)",
             homepage="https://stacks.math.columbia.edu",
         ),
-        postprocess=(complete,),
+        units=units,
         score=score,
         repair=repair,
         requires=("pdflatex", "bwrap"),

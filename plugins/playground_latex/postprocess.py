@@ -1,8 +1,10 @@
-"""Post-processing of LaTeX samples: cut to complete units, or repair what is left open."""
+"""LaTeX units (paragraphs and environments), and the repair of what a sample left open."""
 
 from __future__ import annotations
 
 import re
+
+from playground.units import blocks
 
 # Group 1: an environment's opening or closing; 2: its name; 3: a brace. Comments and
 # escaped braces are matched first so that they are skipped.
@@ -21,25 +23,18 @@ def environments(text: str):
             yield m.start(), m.group(1), m.group(2)
 
 
-def complete(text: str) -> str:
-    """Cut a sample to complete paragraphs and environments.
-
-    A sample that does not end in a blank line loses its last (unfinished) paragraph;
-    then everything from the outermost ``\\begin`` left open is dropped.
-    """
-    if not re.search(r"\n[ \t]*\n\s*$", text):
-        blank = [m.start() for m in re.finditer(r"\n[ \t]*\n", text)]
-        if blank:
-            text = text[: blank[-1] + 1]
-    stack: list[tuple[int, str]] = []
-    for start, kind, name in environments(text):
-        if kind == "begin":
-            stack.append((start, name))
-        elif stack and stack[-1][1] == name:
-            stack.pop()
-    if stack:
-        text = text[: stack[0][0]]
-    return text.rstrip() + "\n" if text.strip() else ""
+def units(text: str) -> list[tuple[int, int]]:
+    """Complete paragraphs and environments at depth 0: blank-line blocks, joined while an
+    environment opened in one is still open (a block is complete once a blank line follows)."""
+    spans, start, depth = [], None, 0
+    for a, b in blocks(text):
+        start = a if start is None else start
+        for _, kind, _name in environments(text[a:b]):
+            depth = depth + 1 if kind == "begin" else max(depth - 1, 0)
+        if depth == 0:
+            spans.append((start, b))
+            start = None
+    return spans
 
 
 def repair(text: str) -> str:

@@ -1,7 +1,7 @@
 """Score names: one per sample, 2 to 20 letters a-z after lowercasing.
 
-Novelty (a name not in the training list) is measured by playground.scoring with
-``novelty`` below, which lowercases like the check does.
+Novelty (a name not in the training list) is measured by playground.scoring, a unit being a
+line (the default), lowercased (the domain's ``fold``) as the check lowercases.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from playground import Score, per_sample
-from playground.domains import lines_of
 
 MIN, MAX = 2, 20
 NAME = re.compile(rf"[a-z]{{{MIN},{MAX}}}")
@@ -34,7 +33,3 @@ def score_one(sample: str) -> Score:
 
 score = per_sample(score_one)
 
-
-def novelty(text: str) -> list[str]:
-    """A text's names, lowercased: a sample's one name, or the corpus's list."""
-    return [name.lower() for name in lines_of(text)]

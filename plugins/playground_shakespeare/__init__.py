@@ -1,6 +1,6 @@
 """Tiny Shakespeare: 1.1 MB of plays, the char-rnn classic."""
 
-from playground import Corpus, Domain, Score, Source, hookimpl
+from playground import Corpus, Domain, Score, Source, blocks, hookimpl
 from playground_shakespeare import scorer
 
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
@@ -29,6 +29,7 @@ SHAKESPEARE = Domain(
     # longer windows did worse in the same time.
     defaults={"hidden": 512, "dropout": 0.25},
     score=score,
+    units=blocks,  # a unit is a speech: its speaker's line and verse, up to a blank line
 )
 
 

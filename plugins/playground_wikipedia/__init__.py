@@ -3,8 +3,7 @@
 import bz2
 from pathlib import Path
 
-from playground import Corpus, Domain, PlaygroundError, Source, hookimpl
-from playground_wikipedia.postprocess import cut_to_last_newline
+from playground import Corpus, Domain, PlaygroundError, Source, blocks, hookimpl
 from playground_wikipedia.scorer import score
 
 ENWIK8 = Source(
@@ -53,7 +52,7 @@ def register_domains(register):
             license="CC BY-SA 3.0 / GFDL (Wikipedia contributors)",
             homepage="https://en.wikipedia.org",
         ),
-        postprocess=(cut_to_last_newline,),
+        units=blocks,  # a unit is a paragraph (a heading line, a template, a table: whatever a blank line ends)
         score=score,
         defaults={"max_vocab": 256},
     ))

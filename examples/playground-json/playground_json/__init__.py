@@ -12,8 +12,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from playground import Corpus, Domain, Source, hookimpl
-from playground_json.scorer import documents, score, strip
+from playground import Corpus, Domain, Source, blocks, hookimpl
+from playground_json.scorer import score, strip
 
 VERSION = "1.43.107"
 URL = ("https://files.pythonhosted.org/packages/7e/39/3a0db1ba57531062cda616dae68b69faef8114939414a2a291b3aac7617b/"
@@ -62,7 +62,7 @@ def register_domains(register):
         ),
         postprocess=(strip,),
         score=score,
-        novelty=documents,
+        units=blocks,  # a unit is a document (indent=2 output never holds a blank line)
         stop=SEPARATOR,  # one sample is one document
         # Samples start as every document does; the line break lets the model's state settle on
         # easy characters before the first key (a fresh state's first characters are its worst).

@@ -58,9 +58,3 @@ def strip(text: str) -> str:
     the first complete document: a sample that runs on past it has not ended its document
     (it was writing the middle of one), and the scorer says so ("extra-data")."""
     return text.strip()
-
-
-def documents(text: str) -> list[str]:
-    """Novelty units: a text's documents (blocks between blank lines), stripped, so a sample
-    is novel when it is not a copy of a training document."""
-    return [block.strip() for block in re.split(r"\n[ \t]*\n", text) if block.strip()]

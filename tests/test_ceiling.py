@@ -1,0 +1,48 @@
+"""The ceiling: real held-out units scored the way samples are, and their mutations rejected."""
+
+import json
+
+import pytest
+
+from playground import ceiling as ceilings
+from playground import held_out, plugins
+from playground.ceiling import ceiling, mutated
+from playground.scoring import judge
+
+
+def test_a_mutation_drops_the_last_closer_or_dollar():
+    assert mutated("a $x$ {b}.") == "a $x$ {b."
+    assert mutated("int f(void) { return 0; }") == "int f(void) { return 0; "
+    assert mutated("emma") is None
+
+
+def test_the_names_ceiling_is_measured_once_and_cached(with_corpora, monkeypatch):
+    domain = plugins.host().domains["names"]
+    found = ceiling(domain)
+    assert found.valid.n == held_out.UNITS and found.valid.value == 1.0
+    assert found.rejected.n == 0  # a name has nothing to drop
+    [cached] = list((ceilings.cache_root() / "ceilings").glob("names-*.json"))
+    assert json.loads(cached.read_text())["ceiling"] == 1.0
+    monkeypatch.setattr(ceilings, "measured", lambda *a: pytest.fail("measured again"))
+    assert ceiling(domain) == found
+    assert judge(domain, ["emma", "x1"]).rates.to_dict()["ceiling"] == 1.0
+
+
+def test_the_latex_ceiling_compiles_real_units_and_rejects_their_mutations(with_corpora, monkeypatch):
+    """The real pdflatex, on 30 held-out paragraphs and environments and a mutation of each."""
+    monkeypatch.setattr(held_out, "UNITS", 30)
+    found = ceiling(plugins.host().domains["latex"])
+    assert found.valid.n == 30 and found.valid.value >= 0.9, found
+    assert found.rejected.n >= 25 and found.rejected.value >= 0.8, found
+
+
+def test_a_damaged_cache_entry_is_measured_again(with_corpora):
+    domain = plugins.host().domains["names"]
+    first = ceiling(domain)
+    [cached] = list((ceilings.cache_root() / "ceilings").glob("names-*.json"))
+    cached.write_text("{not json")
+    assert ceiling(domain) == first and json.loads(cached.read_text())["ceiling"] == 1.0
+
+
+def test_without_the_corpus_there_is_no_ceiling():
+    assert ceiling(plugins.host().domains["names"]) is None
