@@ -7,7 +7,8 @@ the warm start and the stop at units turned off, for their effect.
 
 Run it alone: a second torch process or compiler beside it halves both. With ``--keep DIR``
 each domain's run folder and its judged samples (samples.json) stay in DIR; ``--from DIR``
-samples and judges the runs kept there instead of training. Prints a JSON
+samples and judges the runs kept there instead of training, with the domains' sampling
+defaults as they are now (so a change of sampling is measured on the same weights). Prints a JSON
 line per domain as it finishes, and one JSON object with them all on its last line.
 """
 
@@ -87,10 +88,15 @@ def sampled(domain, folder: Path, overrides: dict) -> dict:
 
 
 def run_domain(domain, budget: float | None, folder: Path, overrides: dict | None = None) -> dict:
-    """Train (unless ``budget`` is None: the run is already in ``folder``), then sample and judge."""
+    """Train (unless ``budget`` is None: the run is already in ``folder``), then sample and judge
+    with the domain's sampling defaults as they are now, and ``overrides`` over them."""
+    from playground.engine.config import declared
+
     started = time.perf_counter()
     result = train(domain, budget, folder / "run") if budget is not None else {}
-    result.update(sampled(domain, folder, overrides or {}))
+    sampling = {s.name for s in declared("sample")}
+    defaults = {key: value for key, value in domain.defaults.items() if key in sampling}
+    result.update(sampled(domain, folder, {**defaults, **(overrides or {})}))
     result["total_s"] = round(time.perf_counter() - started, 1)
     return result
 
