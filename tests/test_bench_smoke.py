@@ -26,5 +26,6 @@ def test_the_leaderboard_trains_samples_and_judges_a_domain(with_corpora, tmp_pa
 
     result = bench("validity").run_domain(plugins.host().domains["names"], 3, tmp_path)
     assert {"valid", "valid_ci", "ceiling", "valid_over_ceiling", "unique", "novel", "valid_and_novel",
-            "mean_chars", "longest_copy_median", "val_loss", "steps", "zero_state"} <= set(result)
+            "mean_chars", "longest_copy_median", "val_loss", "steps", "settings"} <= set(result)
     assert result["ceiling"] == 1.0 and result["steps"] > 0
+    assert result["settings"]["warm"] is False and "zero_state" not in result  # names samples from a zero state
