@@ -87,7 +87,10 @@ class TrainingView:
                     f"  = {bits(event.val_loss):.3f} bits/char{best}")
             case SampleGenerated():
                 say(f"[dim]sample at step {event.step}:[/dim]")
-                say(shown(event.text), markup=False)
+                if event.text:
+                    say(shown(event.text), markup=False)
+                else:
+                    say("[dim](empty: it ended no complete unit within its length)[/dim]")
             case ValidityMeasured():
                 say(f"step {event.step:>6}  {rates_line(event.to_dict())}")
             case ScoringFailed():
