@@ -83,7 +83,7 @@ def sampled(domain, folder: Path, overrides: dict) -> dict:
     if settings.warm:
         result["zero_state"] = brief(*judged(domain, folder / "run", **{**overrides, "warm": False}))
     if settings.units:
-        result["cut_at_length"] = brief(*judged(domain, folder / "run", **{**overrides, "units": None}))
+        result["cut_at_length"] = brief(*judged(domain, folder / "run", **{**overrides, "units": 0}))
     return result
 
 

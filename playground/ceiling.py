@@ -49,7 +49,7 @@ def cache_root() -> Path:
 
 def ceiling(domain: Domain, strict: bool = False, measure: bool = True) -> Ceiling | None:
     """The domain's ceiling: cached, else measured (when ``measure``) and cached; None when the
-    corpus is missing or it is not measured yet."""
+    corpus is missing, it is not measured yet, or the domain's code failed on the real units."""
     from playground.corpora import verified_corpus
     from playground.errors import PlaygroundError
 
@@ -65,9 +65,15 @@ def ceiling(domain: Domain, strict: bool = False, measure: bool = True) -> Ceili
             pass  # a damaged cache entry is measured again
     if not measure:
         return None
-    found = measured(domain, strict)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(found.to_dict()))
+    try:
+        found = measured(domain, strict)
+    except PlaygroundError:  # the domain's units or scorer failed on real text: no ceiling to show
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(found.to_dict()))
+    except OSError:
+        pass  # an unwritable cache: measured again next time
     return found
 
 
@@ -97,7 +103,8 @@ def _key(domain: Domain, corpus_sha: str, strict: bool) -> str:
     units' code (their plugin's), playground's version, the check and how many units are scored."""
     from playground.held_out import UNITS
 
-    digest = hashlib.sha256(f"{corpus_sha} {__version__} {strict} {UNITS} {MUTABLE}".encode())
+    missing = ",".join(domain.missing_tools())  # a checker without its tools falls back to another check
+    digest = hashlib.sha256(f"{corpus_sha} {__version__} {strict} {UNITS} {MUTABLE} {missing}".encode())
     folders = {Path(f).parent for f in _sources(domain.score_strict if strict else domain.score) | _sources(domain.units)}
     for path in sorted(p for folder in folders for p in folder.glob("*.py")):
         digest.update(path.read_bytes())

@@ -109,8 +109,9 @@ class Domain:
         return spans
 
     def cut(self, text: str) -> str:
-        """A sample that reached its length, cut after its last complete unit ("" without one)."""
-        return cut_after(text, self.unit_spans(text))
+        """A sample that reached its length, cut after its last complete unit ("" without one);
+        kept whole by a domain that declares no units."""
+        return cut_after(text, self.unit_spans(text)) if self.units else text
 
     def count(self, text: str) -> int:
         return len(self.unit_spans(text))

@@ -18,6 +18,7 @@ from playground.memo import remembered
 MOSTLY = 0.5  # a sample is mostly copied when its longest copy covers more than this share
 MIN_COPY = 32  # ... and is at least this many characters (a new name is made of old parts)
 MAX_SCAN = 50_000  # a longer sample is searched in its first this many characters
+MAX_INDEX_CHARS = 64 * 2**20  # a larger training text is not indexed (the arrays take ~40 bytes a character)
 
 
 class CopyIndex:
@@ -87,15 +88,18 @@ def _suffixes(name: str, text: str, digest: str) -> np.ndarray:
         except (OSError, ValueError):
             pass  # damaged: built again
     found = suffix_array(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(path, "wb") as handle:
-        np.save(handle, found, allow_pickle=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path, "wb") as handle:
+            np.save(handle, found, allow_pickle=False)
+    except OSError:
+        pass  # an unwritable cache: built again next time
     return found
 
 
 def copy_lengths(domain, samples: list[str]) -> list[int | None]:
     """Each sample's longest copy from the domain's training split (None each when the corpus
-    is not at hand)."""
+    is not at hand, or is over MAX_INDEX_CHARS)."""
     from playground.corpora import corpus_text, verified_corpus
     from playground.engine.split import train_size
     from playground.errors import PlaygroundError
@@ -104,6 +108,8 @@ def copy_lengths(domain, samples: list[str]) -> list[int | None]:
         _, digest = verified_corpus(domain)
         text = corpus_text(domain)
     except PlaygroundError:
+        return [None] * len(samples)
+    if len(text) > MAX_INDEX_CHARS:
         return [None] * len(samples)
     index = copy_index(domain.name, text[:train_size(len(text))], digest)
     return [index.longest_copy(sample) for sample in samples]

@@ -16,11 +16,11 @@ surrogate) is "not-unicode", both invalid. A checker stopped by the wall clock b
 its CPU (a busy machine) says "undetermined": such a sample is scored once more, and if it
 stays undetermined it is left out of the valid rate and counted apart.
 
-A domain's callables (score, score_strict, split, novelty) are plugin code: each call runs
+A domain's callables (score, score_strict, split, units) are plugin code: each call runs
 through ``plugin_call``, in a daemon thread, so that whatever it raises (SystemExit and
 KeyboardInterrupt included; a real Ctrl-C reaches the waiting main thread) or a wrong return
 type is one PlaygroundError naming the domain. It may take CALL_BASE_S plus CALL_PER_SAMPLE_S
-per sample (per MiB of corpus for novelty's index); past that it is an error too, but the
+per sample (per MiB of corpus for the novelty index's units); past that it is an error too, but the
 thread cannot be killed and runs on, detached, until the process exits.
 """
 
@@ -289,11 +289,11 @@ def judge(domain: Domain, samples: Sequence[str], strict: bool = False) -> Judge
     if index is not None and copies[0:1] != [None]:
         fresh = Rate(sum(sc.valid and (nv or 0) >= 0.5 and not mostly_copied(s, cp) for s, sc, nv, cp in judged),
                      len(judged))
-    known = sorted(cp for cp in copies if cp is not None)
+    known = [(s, cp) for s, _, _, cp in judged if cp is not None]  # over the samples with a verdict, as the rates
     rates = dataclasses.replace(
         measure(domain, samples, scores, index), ceiling=found.valid.value if found else None, valid_and_novel=fresh,
-        longest_copy_median=statistics.median(known) if known else None,
-        mostly_copied=sum(mostly_copied(s, cp) for s, cp in zip(samples, copies) if cp is not None))
+        longest_copy_median=statistics.median(cp for _, cp in known) if known else None,
+        mostly_copied=sum(mostly_copied(s, cp) for s, cp in known))
     return Judgement(scores, novel, rates, copies)
 
 

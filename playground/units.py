@@ -50,8 +50,3 @@ def unit_texts(text: str, spans: list[Span]) -> list[str]:
 def cut_after(text: str, spans: list[Span]) -> str:
     """A raw sample cut after its last complete unit, ending in one newline; "" without one."""
     return text[: spans[-1][1]].rstrip() + "\n" if spans else ""
-
-
-def has_units(units: Units, k: int) -> Callable[[str], bool]:
-    """For sampling: whether a text already holds ``k`` complete units."""
-    return lambda text: len(units(text)) >= k

@@ -46,3 +46,11 @@ def test_a_damaged_cache_entry_is_measured_again(with_corpora):
 
 def test_without_the_corpus_there_is_no_ceiling():
     assert ceiling(plugins.host().domains["names"]) is None
+
+
+def test_an_unwritable_cache_measures_and_goes_on(with_corpora, monkeypatch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("PLAYGROUND_CACHE", str(blocker / "below-a-file"))
+    assert ceiling(plugins.host().domains["names"]).valid.value == 1.0
+    assert judge(plugins.host().domains["names"], ["emma"]).copies == [4]

@@ -72,6 +72,11 @@ def test_round_trip_through_dict():
     ({"top_k": 0}, "top_k must be a positive integer"),
     ({"n": 0}, "n must be a positive integer"),
     ({"length": -3}, "length must be a positive integer"),
+    ({"units": -1}, "units must be an integer in 0..1000"),
+    ({"units": 1.5}, "units must be an integer in 0..1000"),
+    ({"warm": "yes"}, "warm must be true or false"),
+    ({"score_temperature": float("nan")}, "score_temperature must be a finite number"),
+    ({"score_temperature": -2.0}, "score_temperature must be a finite number"),
     ({"nonsense": 1}, "unknown setting(s): nonsense"),
 ])
 def test_bad_values_raise_one_line(flags, message):

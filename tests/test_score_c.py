@@ -164,3 +164,13 @@ def test_domain_uses_the_scorer_and_units():
     domain = plugins.host().domains["c"]
     assert domain.score is scorer.score
     assert domain.units is units
+
+
+def test_a_definition_copied_from_the_corpus_is_not_new(with_corpora):
+    from playground.scoring import novelty, novelty_index
+
+    domain = plugins.host().domains["c"]
+    index = novelty_index(domain)
+    assert len(index) > 10_000  # the whole corpus, though one bad spot makes tree-sitter's root an ERROR
+    copied = next(unit for unit in index if unit.startswith("static int") and unit.endswith("}"))
+    assert novelty(domain, [copied + "\n", "static int zz_made_up(void)\n{\n\treturn 42;\n}\n"], index) == [0.0, 1.0]

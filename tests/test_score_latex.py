@@ -263,3 +263,13 @@ def test_domain_uses_the_scorer_and_units():
     domain = plugins.host().domains["latex"]
     assert domain.score is scorer.score
     assert domain.units is units
+
+
+def test_a_paragraph_copied_from_the_corpus_is_not_new(with_corpora):
+    """Each chapter is a whole document: its paragraphs, not the document, are the units."""
+    from playground.scoring import novelty, novelty_index
+
+    index = novelty_index(latex())
+    assert len(index) > 10_000 and max(map(len, index)) < 100_000
+    copied = next(unit for unit in index if unit.startswith("\\begin{lemma}"))
+    assert novelty(latex(), [copied + "\n", "A made-up paragraph about $x$.\n"], index) == [0.0, 1.0]

@@ -40,6 +40,11 @@ def test_every_built_in_domain_says_what_its_units_are(with_corpora):
         assert len(units) >= 150 and all(u and u == u.strip() for u in units), name
 
 
+def test_a_domain_without_units_keeps_a_sample_that_reaches_its_length_whole(tmp_path):
+    domain = tiny_domain(tmp_path)
+    assert domain.cut("a\nhalf") == "a\nhalf" and domain.unit_texts("a\nhalf") == ["a", "half"]
+
+
 def test_a_units_function_that_answers_nonsense_is_refused(tmp_path):
     for answer in ([(0, 99)], [(2, 1)], [[0, 1]], "0-1", [(0.0, 1.0)]):
         domain = tiny_domain(tmp_path, units=lambda text, answer=answer: answer)
@@ -52,7 +57,7 @@ def test_a_units_function_that_answers_nonsense_is_refused(tmp_path):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("units")
-    domain = tiny_domain(folder)
+    domain = tiny_domain(folder, units=lines)
     run_dir = folder / "run"
     list(run_training(domain, {**TINY, "max_steps": 40}, run_dir))
     return domain, run_dir

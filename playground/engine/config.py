@@ -101,7 +101,8 @@ class SampleConfig:
         None, "End a sample at this text; escapes like \\n work [default: the domain's rule; names: a newline].")
     units: int | None = setting(
         None, "End a sample after this many complete units of its domain (a name, a speech, a paragraph, "
-              "a definition); --length still caps it, and a sample that reaches it is cut after its last unit.",
+              "a definition); --length still caps it, and a sample that reaches it is cut after its last "
+              "unit; 0: no stop at units.",
         panel="units")
     warm: bool = setting(True, "Start from a state warmed on real text that ends at a unit boundary (from the "
                                "validation split, not shown); --no-warm: from a zero state.",
@@ -261,6 +262,8 @@ def validate(config: RunConfig) -> None:
     _check(t.score_every is None or (_is_int(t.score_every) and t.score_every >= 0),
            "score_every must be an integer >= 0 (0: never)")
     _positive_int(t.score_samples, "score_samples")
+    _check(t.score_temperature is None or (_is_num(t.score_temperature) and t.score_temperature >= MIN_TEMPERATURE),
+           f"score_temperature must be a finite number of at least {MIN_TEMPERATURE:g}")
     _check(t.score_samples * s.length <= MAX_BATCH_CHARS,
            f"score_samples x length is over the {MAX_BATCH_CHARS:,}-character limit of a sample batch")
     _check(t.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, not {t.device!r}")
@@ -284,5 +287,6 @@ def validate_sample(s: SampleConfig) -> None:
         _seed(s.seed)
     _check(isinstance(s.argmax, bool), "argmax must be true or false")
     _check(s.stop is None or isinstance(s.stop, str), "stop must be text")
-    _check(s.units is None or (_is_int(s.units) and 0 < s.units <= MAX_UNITS), f"units must be an integer in 1..{MAX_UNITS}")
+    _check(s.units is None or (_is_int(s.units) and 0 <= s.units <= MAX_UNITS),
+           f"units must be an integer in 0..{MAX_UNITS} (0: cut at the length)")
     _check(isinstance(s.warm, bool), "warm must be true or false")

@@ -110,11 +110,12 @@ def _detail(problem) -> str:
     return f"line {row + 1} col {col + 1}: unexpected {snippet!r}"
 
 
-def top_level_units(root) -> list[tuple[int, int, bool]]:
+def top_level_units(root, within_error: bool = False) -> list[tuple[int, int, bool]]:
     """(start byte, end byte, parses cleanly) of each top-level unit; comments are skipped
     and the ``;`` after ``struct s {...}`` joins the unit before it. A root that is itself an
-    ERROR (``((((``: no translation unit at all) is one broken unit."""
-    if root.is_error:
+    ERROR (``((((``: no translation unit at all) is one broken unit, unless ``within_error``:
+    then its children are the units (a whole corpus, which one bad spot makes an ERROR)."""
+    if root.is_error and not within_error:
         return [(root.start_byte, root.end_byte, False)]
     units: list[tuple[int, int, bool]] = []
     for node in root.children:

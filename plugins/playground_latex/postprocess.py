@@ -25,12 +25,14 @@ def environments(text: str):
 
 def units(text: str) -> list[tuple[int, int]]:
     """Complete paragraphs and environments at depth 0: blank-line blocks, joined while an
-    environment opened in one is still open (a block is complete once a blank line follows)."""
+    environment opened in one is still open (a block is complete once a blank line follows).
+    ``document`` does not count: inside a whole chapter, its paragraphs are the units."""
     spans, start, depth = [], None, 0
     for a, b in blocks(text):
         start = a if start is None else start
-        for _, kind, _name in environments(text[a:b]):
-            depth = depth + 1 if kind == "begin" else max(depth - 1, 0)
+        for _, kind, name in environments(text[a:b]):
+            if name.strip() != "document":
+                depth = depth + 1 if kind == "begin" else max(depth - 1, 0)
         if depth == 0:
             spans.append((start, b))
             start = None

@@ -1,6 +1,6 @@
 """Baby names (makemore): 32,033 names, one per line."""
 
-from playground import Corpus, Domain, Source, hookimpl
+from playground import Corpus, Domain, Source, hookimpl, lines
 from playground_names.scorer import score
 
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
@@ -20,6 +20,7 @@ def register_domains(register):
             homepage="https://github.com/karpathy/makemore",
         ),
         score=score,
+        units=lines,  # a unit is a name
         fold=str.lower,  # a name is new when no name in the list is it, in any case
         stop="\n",
         # a small corpus: evaluate (and score 32 names) every 100 steps, so the first verdicts
