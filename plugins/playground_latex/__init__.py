@@ -68,6 +68,6 @@ def register_domains(register):
         score=score,
         repair=repair,
         requires=("pdflatex", "bwrap"),
-        # bench/validity.py: one unit at T = 0.5, warm, compiles 22% of the time (zero state 3%, T = 1.0 8%)
+        # bench/validity.py: one unit at T = 0.5, warm, compiles 25% of the time (zero state 3%)
         defaults={"temperature": 0.5, "units": 1, "length": 2000},
     ))
