@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from playground_c.scorer import parse, top_level_units
 
 
@@ -22,6 +20,8 @@ def _char_spans(text: str, size: int, found: list[tuple[int, int, bool]]) -> lis
     """Byte spans as character spans."""
     if size == len(text):
         return [(a, b) for a, b, _ in found]
+    import numpy as np  # only for text beyond ASCII: the plugin loads without it (`playground domains`)
+
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     width = 1 + (codes >= 0x80) + (codes >= 0x800) + (codes >= 0x10000)
     starts = np.concatenate(([0], np.cumsum(width)))  # the byte offset of each character, and the end
