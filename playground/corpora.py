@@ -81,25 +81,32 @@ def verified_corpus(domain: Domain) -> tuple[Path, str]:
         raise PlaygroundError(f"the {domain.name} corpus is missing; get it with `{fetch_hint(domain)}` "
                               f"(or point PLAYGROUND_CORPORA at a folder holding {domain.name}/input.txt)")
     expected = domain.corpus.sha256 or _recorded_sha256(path)
-    digest = check_text(path)
+    digest = remembered(_digests, _version(path), lambda: check_text(path))
     if expected and digest != expected:
         raise PlaygroundError(f"{path} has sha256 {digest[:16]}…, expected {expected[:16]}…; "
                               f"refetch it with `{fetch_hint(domain)} --force`")
     return path, digest
 
 
-_texts: dict[tuple[str, int, int], str] = {}
+_digests: dict[tuple, str] = {}
+_texts: dict[tuple, str] = {}
+
+
+def _version(path: Path) -> tuple:
+    """What tells one version of a file from another without reading it (an unreadable one
+    is never remembered: reading it raises)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
 
 
 def corpus_text(domain: Domain) -> str:
     """The verified corpus text of ``domain``, read once per version of the file (scorers
     use it for vocabularies and novelty); a PlaygroundError says how to get a missing one."""
-    found = find_corpus(domain)
-    if found is None or not found.is_file():
-        corpus_path(domain)  # raises, saying how to get it
-    stat = found.stat()
-    key = (str(found), stat.st_mtime_ns, stat.st_size)
-    return remembered(_texts, key, lambda: corpus_path(domain).read_text(encoding="utf-8"))
+    path, _ = verified_corpus(domain)
+    return remembered(_texts, _version(path), lambda: path.read_text(encoding="utf-8"))
 
 
 def check_text(path: Path) -> str:
