@@ -13,7 +13,7 @@ from typing import Any
 
 from playground.domains import Domain
 from playground.engine.config import RunConfig, SampleConfig, validate_sample
-from playground.errors import PlaygroundError, one_line
+from playground.errors import PlaygroundError
 from playground.files import read_text_bounded
 from playground.events import Event
 from playground.run_folder import find_checkpoint
@@ -67,14 +67,13 @@ def shaping(domain: Domain | None):
 
 
 def guarded(domain: Domain, what: str, call: Callable[[str], Any], kind: type) -> Callable[[str], Any]:
-    """``call`` as the engine may use it: whatever it raises (SystemExit and KeyboardInterrupt
-    too: Ctrl-C never raises inside the loop) ends the run or the sampling in one line."""
+    """``call`` as the engine may use it: run isolated and time-limited (``scoring.plugin_call``),
+    so whatever it raises (SystemExit and KeyboardInterrupt too), a hang or a wrong type ends the
+    run or the sampling in one line."""
+    from playground.scoring import plugin_call
 
     def checked(text: str) -> Any:
-        try:
-            value = call(text)
-        except BaseException as exc:
-            raise PlaygroundError(f"the {domain.name} domain's {what} failed: {one_line(exc)}") from None
+        value = plugin_call(domain.name, what, lambda: call(text))
         if not isinstance(value, kind):
             raise PlaygroundError(f"the {domain.name} domain's {what} returned {type(value).__name__}, "
                                   f"not {kind.__name__}")

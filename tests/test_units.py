@@ -2,6 +2,7 @@
 (stop after K units, cut a sample that ran out of length, warm up on a unit boundary)."""
 
 import dataclasses
+import threading
 
 import pytest
 
@@ -52,6 +53,22 @@ def test_a_units_function_that_answers_nonsense_is_refused(tmp_path):
             domain.unit_spans("abc")
         with pytest.raises(PlaygroundError, match="units failed"):
             shaping(domain).cut("abc")
+
+
+def test_a_units_function_that_never_returns_ends_the_sampling_after_its_allowance(trained, monkeypatch):
+    """The allowance is lowered here; the thread cannot be killed, so the test releases it."""
+    from playground import scoring
+
+    monkeypatch.setattr(scoring, "CALL_BASE_S", 0.0)
+    monkeypatch.setattr(scoring, "CALL_PER_SAMPLE_S", 0.5)
+    domain, run_dir = trained
+    release = threading.Event()
+    hanging = dataclasses.replace(domain, units=lambda text: release.wait() or [])
+    try:
+        with pytest.raises(PlaygroundError, match="domain's units did not return within"):
+            load_sampler(run_dir, {"n": 2, "length": 200, "units": 1, "seed": 3}, hanging).texts()
+    finally:
+        release.set()
 
 
 @pytest.fixture(scope="module")
