@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType
@@ -99,16 +100,34 @@ def _rate(verdicts: list, valid: bool) -> Rate:
 
 
 def _key(domain: Domain, corpus_sha: str, strict: bool) -> str:
-    """What the ceiling depends on: the corpus, the source files beside the checker's and the
-    units' code (their plugin's), playground's version, the check and how many units are scored."""
+    """What the ceiling depends on: the corpus; the source files beside the checker's and the
+    units' code (their plugin's) and playground's own that draw, mutate, sandbox and score the
+    units; its version; the check; and the tools the checker runs (each known by its file's
+    path, size and time, or as missing)."""
     from playground.held_out import UNITS
 
-    missing = ",".join(domain.missing_tools())  # a checker without its tools falls back to another check
-    digest = hashlib.sha256(f"{corpus_sha} {__version__} {strict} {UNITS} {MUTABLE} {missing}".encode())
+    digest = hashlib.sha256(f"{corpus_sha} {__version__} {strict} {UNITS} {MUTABLE} {_tools(domain)}".encode())
     folders = {Path(f).parent for f in _sources(domain.score_strict if strict else domain.score) | _sources(domain.units)}
-    for path in sorted(p for folder in folders for p in folder.glob("*.py")):
+    shared = [Path(__file__).with_name(name)
+              for name in ("ceiling.py", "held_out.py", "sandbox.py", "scoring.py", "units.py")]
+    for path in sorted(p for folder in folders for p in folder.glob("*.py")) + shared:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _tools(domain: Domain) -> str:
+    """Each required tool's real file, size and modification time: an upgrade of pdflatex or gcc
+    is a new checker. A missing tool is named too (its checker falls back to another check)."""
+    found = []
+    for tool in domain.requires:
+        where = shutil.which(tool)
+        if where is None:
+            found.append(f"{tool}:missing")
+            continue
+        real = Path(where).resolve()
+        stat = real.stat()
+        found.append(f"{tool}:{real}:{stat.st_size}:{stat.st_mtime_ns}")
+    return " ".join(found)
 
 
 def _sources(fn: object, depth: int = 3) -> set[str]:

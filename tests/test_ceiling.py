@@ -54,3 +54,22 @@ def test_an_unwritable_cache_measures_and_goes_on(with_corpora, monkeypatch, tmp
     monkeypatch.setenv("PLAYGROUND_CACHE", str(blocker / "below-a-file"))
     assert ceiling(plugins.host().domains["names"]).valid.value == 1.0
     assert judge(plugins.host().domains["names"], ["emma"]).copies == [4]
+
+
+def test_a_new_version_of_a_checkers_tool_is_a_new_ceiling(with_corpora, monkeypatch, tmp_path):
+    """A domain that runs a tool (here a stand-in script named in ``requires``) is keyed by it."""
+    import dataclasses
+    import os
+
+    tool = tmp_path / "checker-tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PLAYGROUND_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    domain = dataclasses.replace(plugins.host().domains["names"], requires=("checker-tool",))
+    ceiling(domain)
+    tool.write_text("#!/bin/sh\n# upgraded\n")
+    ceiling(domain)
+    tool.unlink()
+    ceiling(domain)
+    assert len(list((tmp_path / "cache" / "ceilings").glob("names-*.json"))) == 3
