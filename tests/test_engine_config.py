@@ -55,6 +55,8 @@ def test_round_trip_through_dict():
     ({"seq_len": 0}, "seq_len must be a positive integer"),
     ({"batch_size": 0}, "batch_size must be a positive integer"),
     ({"dropout": 1.0}, "dropout must be in [0, 1)"),
+    ({"state_resets": 1.0}, "state_resets must be in [0, 1)"),
+    ({"state_resets": float("nan")}, "state_resets must be in [0, 1)"),
     ({"lr": 0}, "lr must be a positive number"),
     ({"lr": float("nan")}, "lr must be a positive number"),
     ({"grad_clip": -1}, "grad_clip must be >= 0"),

@@ -76,10 +76,13 @@ def test_every_cell_trains(tmp_path, cell):
     assert len(trace) == 20 and sum(trace[-3:]) < sum(trace[:3])
 
 
-def test_exact_resume_after_close(tmp_path):
-    """Closing the generator mid-run saves; resuming gives the uninterrupted run's losses."""
+@pytest.mark.parametrize("state_resets", [0.0, 0.3])
+def test_exact_resume_after_close(tmp_path, state_resets):
+    """Closing the generator mid-run saves; resuming gives the uninterrupted run's losses
+    (the random state resets, drawn from the saved generator, too)."""
     domain = tiny_domain(tmp_path)
-    settings = {**TINY, "dropout": 0.2, "eval_every": 7, "max_steps": 25, "seq_len": 8}  # epochs wrap too
+    settings = {**TINY, "dropout": 0.2, "eval_every": 7, "max_steps": 25, "seq_len": 8,  # epochs wrap too
+                "state_resets": state_resets}
     reference = losses(run_training(domain, settings, tmp_path / "ref"))
 
     run_dir = tmp_path / "run"
@@ -211,3 +214,16 @@ def test_loss_falls_on_names(tmp_path, with_corpora):
     names_out = sample(sampler.model, sampler.vocab, sampler.settings, sampler.seed)
     assert len(names_out) == 20 and all("\n" not in n and len(n) < 500 for n in names_out)
     assert sum(n.isalpha() for n in names_out) >= 15  # one name per sample
+
+
+def test_state_resets_restart_streams_at_random():
+    from playground.engine.train import fresh_at_random
+
+    carried = (torch.ones(2, 1000, 3), torch.full((2, 1000, 3), 2.0))
+    fresh = (torch.zeros(2, 1000, 3), torch.zeros(2, 1000, 3))
+    torch.manual_seed(0)
+    h, c = fresh_at_random(carried, fresh, 0.25)
+    restarted = (h == 0).all(dim=(0, 2))
+    assert 0.2 < restarted.float().mean() < 0.3 and torch.equal(restarted, (c == 0).all(dim=(0, 2)))
+    assert torch.equal(h[:, ~restarted], carried[0][:, ~restarted])
+    assert torch.equal(fresh_at_random(carried[0], fresh[0], 0.0), carried[0])

@@ -67,6 +67,8 @@ class TrainConfig:
     weight_decay: float = setting(0.1, "AdamW weight decay (on matrices and the embedding).")
     grad_clip: float = setting(1.0, "Max gradient norm; 0 turns clipping off.")
     warmup: int = setting(100, "Linear warmup steps before the cosine decay.")
+    state_resets: float = setting(0.0, "Chance, per stream and step, that its carried state starts afresh, "
+                                       "so that a sample's fresh state is one the model knows; in [0, 1).")
     max_steps: int | None = setting(2000, "Stop after this many steps.", panel="max-steps")
     max_time: float | None = setting(None, "Wall-clock budget in seconds; the learning-rate schedule follows it.",
                                      panel="max-time")
@@ -262,6 +264,7 @@ def validate(config: RunConfig) -> None:
     _check(t.score_every is None or (_is_int(t.score_every) and t.score_every >= 0),
            "score_every must be an integer >= 0 (0: never)")
     _positive_int(t.score_samples, "score_samples")
+    _check(_is_num(t.state_resets) and 0 <= t.state_resets < 1, "state_resets must be in [0, 1)")
     _check(t.score_temperature is None or (_is_num(t.score_temperature) and t.score_temperature >= MIN_TEMPERATURE),
            f"score_temperature must be a finite number of at least {MIN_TEMPERATURE:g}")
     _check(t.score_samples * s.length <= MAX_BATCH_CHARS,

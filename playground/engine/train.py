@@ -97,6 +97,15 @@ def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
+def fresh_at_random(carried, fresh, chance: float):
+    """``carried`` with each stream's state replaced by ``fresh`` with probability ``chance``
+    (drawn from torch's generator, which checkpoints keep, so a resumed run draws the same)."""
+    pairs = list(zip(carried, fresh)) if isinstance(carried, tuple) else [(carried, fresh)]
+    restart = (torch.rand(pairs[0][0].shape[1]) < chance).to(pairs[0][0].device)[None, :, None]
+    mixed = tuple(torch.where(restart, new, old) for old, new in pairs)
+    return mixed if isinstance(carried, tuple) else mixed[0]
+
+
 def state_list(state, world: World = World()) -> list[torch.Tensor]:
     """The carried state of every stream of the global batch (gathered from all ranks)."""
     return [gathered(s, world, dim=1).cpu() for s in (state if isinstance(state, tuple) else [state])]
@@ -337,6 +346,8 @@ class Loop:
         x, y, reset = state.batches.next()
         if reset:
             state.carried = state.model.initial_state(len(x), device)
+        elif t.state_resets:
+            state.carried = fresh_at_random(state.carried, state.model.initial_state(len(x), device), t.state_resets)
         with autocast(device):
             _, loss, carried = stepper(to_device(x, device), state.carried, to_device(y, device))
         state.carried = detach(carried)
