@@ -3,7 +3,7 @@ draw 256 samples at the run's settings (seed fixed) and judge them; then again w
 the warm start and the stop at units turned off, for their effect.
 
     PLAYGROUND_CORPORA=/work/shared/corpora python bench/validity.py [--budget 600] [--domains names,c]
-        [--keep DIR | --from DIR] [--sample KEY=VALUE ...]
+        [--keep DIR | --from DIR] [--sample KEY=VALUE ...] [--train KEY=VALUE ...]
 
 Run it alone: a second torch process or compiler beside it halves both. With ``--keep DIR``
 each domain's run folder and its judged samples (samples.json) stay in DIR; ``--from DIR``
@@ -28,11 +28,11 @@ DOMAINS = ("shakespeare", "names", "latex", "c", "wikipedia")
 SAMPLES, SEED = 256, 20261202
 
 
-def train(domain, budget: float, run_dir: Path) -> dict:
+def train(domain, budget: float, run_dir: Path, settings: dict) -> dict:
     from playground.run import run_training
 
     figures = {"steps": 0, "val_loss": None}
-    for event in run_training(domain, {"max_time": budget}, run_dir):
+    for event in run_training(domain, {**settings, "max_time": budget}, run_dir):
         if isinstance(event, StepCompleted):
             figures["steps"] = event.step
         elif isinstance(event, EvalCompleted):
@@ -87,18 +87,24 @@ def sampled(domain, folder: Path, overrides: dict) -> dict:
     return result
 
 
-def run_domain(domain, budget: float | None, folder: Path, overrides: dict | None = None) -> dict:
-    """Train (unless ``budget`` is None: the run is already in ``folder``), then sample and judge
-    with the domain's sampling defaults as they are now, and ``overrides`` over them."""
+def run_domain(domain, budget: float | None, folder: Path, overrides: dict, training: dict) -> dict:
+    """Train with ``training`` over the domain's defaults (unless ``budget`` is None: the run is
+    already in ``folder``), then sample and judge with the domain's sampling defaults as they
+    are now, and ``overrides`` over them."""
     from playground.engine.config import declared
 
     started = time.perf_counter()
-    result = train(domain, budget, folder / "run") if budget is not None else {}
+    result = train(domain, budget, folder / "run", training) if budget is not None else {}
     sampling = {s.name for s in declared("sample")}
     defaults = {key: value for key, value in domain.defaults.items() if key in sampling}
-    result.update(sampled(domain, folder, {**defaults, **(overrides or {})}))
+    result.update(sampled(domain, folder, {**defaults, **overrides}))
     result["total_s"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def settings_of(items: list[str]) -> dict:
+    """``KEY=VALUE`` items as a dict, each value a Python literal."""
+    return {key: ast.literal_eval(value) for key, value in (item.split("=", 1) for item in items)}
 
 
 def main() -> None:
@@ -110,8 +116,10 @@ def main() -> None:
     where.add_argument("--from", dest="kept", type=Path, help="sample the runs kept in this folder; no training")
     parser.add_argument("--sample", action="append", default=[], metavar="KEY=VALUE",
                         help="a sampling setting over the run's (e.g. temperature=0.8, units=1)")
+    parser.add_argument("--train", action="append", default=[], metavar="KEY=VALUE",
+                        help="a training setting over the domain's defaults (e.g. state_resets=0.05)")
     args = parser.parse_args()
-    overrides = {key: ast.literal_eval(value) for key, value in (item.split("=", 1) for item in args.sample)}
+    overrides, training = settings_of(args.sample), settings_of(args.train)
 
     from playground import plugins
 
@@ -122,10 +130,10 @@ def main() -> None:
         for name in args.domains.split(","):
             folder = root / name
             folder.mkdir(parents=True, exist_ok=True)
-            board[name] = run_domain(domains[name], None if args.kept else args.budget, folder, overrides)
+            board[name] = run_domain(domains[name], None if args.kept else args.budget, folder, overrides, training)
             print(json.dumps({name: board[name]}), flush=True)
     print(json.dumps({"budget_s": None if args.kept else args.budget, "samples": SAMPLES, "seed": SEED,
-                      "domains": board}))
+                      "train": training, "sample": overrides, "domains": board}))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def test_train_speed_and_gpu_throughput_run_a_few_steps():
 def test_the_leaderboard_trains_samples_and_judges_a_domain(with_corpora, tmp_path):
     from playground import plugins
 
-    result = bench("validity").run_domain(plugins.host().domains["names"], 3, tmp_path)
+    result = bench("validity").run_domain(plugins.host().domains["names"], 3, tmp_path, {}, {})
     assert {"valid", "valid_ci", "ceiling", "valid_over_ceiling", "unique", "novel", "valid_and_novel",
             "mean_chars", "longest_copy_median", "val_loss", "steps", "settings"} <= set(result)
     assert result["ceiling"] == 1.0 and result["steps"] > 0
