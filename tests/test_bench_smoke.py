@@ -2,6 +2,9 @@
 timing belongs to the benchmarks themselves)."""
 
 import importlib.util
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -29,3 +32,16 @@ def test_the_leaderboard_trains_samples_and_judges_a_domain(with_corpora, tmp_pa
             "mean_chars", "longest_copy_median", "val_loss", "steps", "settings"} <= set(result)
     assert result["ceiling"] == 1.0 and result["steps"] > 0
     assert result["settings"]["warm"] is False and "zero_state" not in result  # names samples from a zero state
+
+
+def test_the_failure_report_gives_the_valid_rate_by_length(tmp_path):
+    (tmp_path / "latex").mkdir()
+    samples = [{"text": "x" * n, "score": {"valid": n < 50, "category": "ok" if n < 50 else "environment-mismatch"}}
+               for n in (10, 20, 30, 40, 60, 70, 80, 90)]
+    (tmp_path / "latex" / "samples.json").write_text(json.dumps(samples))
+    out = subprocess.run([sys.executable, str(BENCH / "failures.py"), str(tmp_path)],
+                         capture_output=True, text=True, check=True).stdout
+    groups = json.loads(out)["latex"]["by_length"]
+    assert [g["chars"] for g in groups] == [[10, 20], [30, 40], [60, 70], [80, 90]]
+    assert [g["valid"] for g in groups] == [1.0, 1.0, 0.0, 0.0]
+    assert groups[-1]["failing"] == {"environment-mismatch": 2} and groups[0]["failing"] == {}
