@@ -1,9 +1,13 @@
 """The leaderboard: train each built-in domain on its defaults for a wall-clock budget, then
 draw 256 samples at the run's settings (seed fixed) and judge them; then again with each of
-the warm start and the stop at units turned off, for their effect.
+the warm start and the stop at units turned off, for their effect. With ``--guided``, the same
+256 samples are drawn again with the domain's guide instead of those two variants: its valid
+rate beside the raw one, what it costs (the samples' negative log-likelihood per character
+under the model, novelty, the longest copy) and the sampling speed of a batch of 64, raw and
+guided, each timed alone.
 
     PLAYGROUND_CORPORA=/work/shared/corpora python bench/validity.py [--budget 600] [--domains names,c]
-        [--keep DIR | --from DIR] [--sample KEY=VALUE ...] [--train KEY=VALUE ...]
+        [--keep DIR | --from DIR] [--sample KEY=VALUE ...] [--train KEY=VALUE ...] [--guided]
 
 Run it alone: a second torch process or compiler beside it halves both. With ``--keep DIR``
 each domain's run folder and its judged samples (samples.json) stay in DIR; ``--from DIR``
@@ -26,6 +30,7 @@ from playground.events import EvalCompleted, RunFinished, StepCompleted
 
 DOMAINS = ("shakespeare", "names", "latex", "c", "wikipedia")
 SAMPLES, SEED = 256, 20261202
+SPEED_BATCH = 64  # streams per batch when timing sampling
 
 
 def train(domain, budget: float, run_dir: Path, settings: dict) -> dict:
@@ -43,11 +48,16 @@ def train(domain, budget: float, run_dir: Path, settings: dict) -> dict:
 
 
 def judged(domain, run_dir: Path, **settings) -> tuple[list[str], object]:
+    return drawn_and_judged(domain, run_dir, **settings)[:2]
+
+
+def drawn_and_judged(domain, run_dir: Path, **settings) -> tuple[list[str], object, object]:
+    """The texts, their judgement and the generation that drew them."""
     from playground.sampling import load_sampler
     from playground.scoring import judge
 
-    texts = load_sampler(run_dir, {"n": SAMPLES, "seed": SEED, **settings}, domain).texts()
-    return texts, judge(domain, texts)
+    texts, generation = load_sampler(run_dir, {"n": SAMPLES, "seed": SEED, **settings}, domain).drawn()
+    return texts, judge(domain, texts), generation
 
 
 def figures_of(texts: list[str], judgement) -> dict:
@@ -68,18 +78,54 @@ def brief(texts: list[str], judgement) -> dict:
     return {k: figures[k] for k in ("valid", "valid_ci", "valid_over_ceiling", "valid_and_novel", "mean_chars")}
 
 
-def sampled(domain, folder: Path, overrides: dict) -> dict:
-    """The figures at the run's settings (with ``overrides``), and with the warm start and the
-    stop at units off."""
+def kept(path: Path, texts: list[str], judgement) -> None:
+    path.write_text(json.dumps([{"text": t, "score": s.to_dict(), "novel": n, "copy": c}
+                                for t, s, n, c in zip(texts, judgement.scores, judgement.novel, judgement.copies)]))
+
+
+def guided_figures(domain, folder: Path, overrides: dict, raw_generation) -> dict:
+    """The guided samples' figures beside the raw ones (same weights, seed and settings), their
+    cost, and the sampling speed raw and guided."""
+    from playground.sampling import mean_nll
+
+    texts, judgement, generation = drawn_and_judged(domain, folder / "run", **overrides, guided=True)
+    kept(folder / "samples-guided.json", texts, judgement)
+    figures = figures_of(texts, judgement)
+    result = {f"guided_{key}": figures[key] for key in ("valid", "valid_ci", "valid_over_ceiling", "novel",
+                                                        "valid_and_novel", "longest_copy_median", "mean_chars",
+                                                        "categories")}
+    result["guided_stuck"] = sum(generation.stuck)
+    result["raw_nll_per_char"], result["guided_nll_per_char"] = mean_nll(raw_generation), mean_nll(generation)
+    raw_speed, guided_speed = (chars_per_s(domain, folder / "run", {**overrides, "guided": g}) for g in (False, True))
+    result.update(chars_per_s_raw=raw_speed, chars_per_s_guided=guided_speed,
+                  guided_speed_ratio=round(guided_speed / raw_speed, 3))
+    return result
+
+
+def chars_per_s(domain, run_dir: Path, settings: dict) -> float:
+    """Characters generated per second by a batch of SPEED_BATCH streams (after a warm-up batch)."""
     from playground.sampling import load_sampler
 
-    texts, judgement = judged(domain, folder / "run", **overrides)
+    sampler = load_sampler(run_dir, {**settings, "n": SPEED_BATCH, "seed": SEED + 1}, domain)
+    sampler.drawn()  # first use: the guide is built, the warm-ups are read
+    started = time.perf_counter()
+    _, generation = sampler.drawn()
+    return round(sum(generation.chars) / (time.perf_counter() - started), 1)
+
+
+def sampled(domain, folder: Path, overrides: dict, guided: bool = False) -> dict:
+    """The figures at the run's settings (with ``overrides``), and with the warm start and the
+    stop at units off (``guided``: instead of those, with the domain's guide)."""
+    from playground.sampling import load_sampler
+
+    texts, judgement, generation = drawn_and_judged(domain, folder / "run", **overrides)
     result = figures_of(texts, judgement)
-    (folder / "samples.json").write_text(json.dumps(
-        [{"text": t, "score": s.to_dict(), "novel": n, "copy": c}
-         for t, s, n, c in zip(texts, judgement.scores, judgement.novel, judgement.copies)]))
+    kept(folder / "samples.json", texts, judgement)
     settings = load_sampler(folder / "run", overrides, domain).settings
     result["settings"] = {k: getattr(settings, k) for k in ("temperature", "length", "units", "warm")}
+    if guided:
+        result.update(guided_figures(domain, folder, overrides, generation))
+        return result
     if settings.warm:
         result["zero_state"] = brief(*judged(domain, folder / "run", **{**overrides, "warm": False}))
     if settings.units:
@@ -87,7 +133,8 @@ def sampled(domain, folder: Path, overrides: dict) -> dict:
     return result
 
 
-def run_domain(domain, budget: float | None, folder: Path, overrides: dict, training: dict) -> dict:
+def run_domain(domain, budget: float | None, folder: Path, overrides: dict, training: dict,
+               guided: bool = False) -> dict:
     """Train with ``training`` over the domain's defaults (unless ``budget`` is None: the run is
     already in ``folder``), then sample and judge with the domain's sampling defaults as they
     are now, and ``overrides`` over them."""
@@ -97,7 +144,7 @@ def run_domain(domain, budget: float | None, folder: Path, overrides: dict, trai
     result = train(domain, budget, folder / "run", training) if budget is not None else {}
     sampling = {s.name for s in declared("sample")}
     defaults = {key: value for key, value in domain.defaults.items() if key in sampling}
-    result.update(sampled(domain, folder, {**defaults, **overrides}))
+    result.update(sampled(domain, folder, {**defaults, **overrides}, guided))
     result["total_s"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -118,6 +165,8 @@ def main() -> None:
                         help="a sampling setting over the run's (e.g. temperature=0.8, units=1)")
     parser.add_argument("--train", action="append", default=[], metavar="KEY=VALUE",
                         help="a training setting over the domain's defaults (e.g. state_resets=0.05)")
+    parser.add_argument("--guided", action="store_true",
+                        help="also sample with each domain's guide: its rates, costs and speed beside the raw ones")
     args = parser.parse_args()
     overrides, training = settings_of(args.sample), settings_of(args.train)
 
@@ -130,10 +179,11 @@ def main() -> None:
         for name in args.domains.split(","):
             folder = root / name
             folder.mkdir(parents=True, exist_ok=True)
-            board[name] = run_domain(domains[name], None if args.kept else args.budget, folder, overrides, training)
+            board[name] = run_domain(domains[name], None if args.kept else args.budget, folder, overrides, training,
+                                     args.guided)
             print(json.dumps({name: board[name]}), flush=True)
     print(json.dumps({"budget_s": None if args.kept else args.budget, "samples": SAMPLES, "seed": SEED,
-                      "train": training, "sample": overrides, "domains": board}))
+                      "train": training, "sample": overrides, "guided": args.guided, "domains": board}))
 
 
 if __name__ == "__main__":

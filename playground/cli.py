@@ -442,10 +442,13 @@ def sweep(
     n: Annotated[int, typer.Option("--n", help="Samples per temperature, drawn as one batch.")] = 32,
     length: Annotated[Optional[int], _opt("Max characters per sample [default: the run's].")] = None,
     seed: Annotated[int, typer.Option(help="Seed for every temperature, so that only the temperature changes.")] = 0,
+    guided: Annotated[bool, typer.Option("--guided", help="Sample with the domain's guide (see `sample --guided`).")
+                      ] = False,
     strict: StrictOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON row per temperature.")] = False,
 ) -> None:
-    """The trade-off curve: valid, unique and novel rates of samples at each temperature."""
+    """The trade-off curve: valid, unique and novel rates of samples at each temperature, and
+    their negative log-likelihood per character under the model (what a guide costs)."""
     from playground.console import best_temperature, render_sweep
     from playground.run import run_domain
     from playground.sampling import sweep as run_sweep
@@ -460,7 +463,7 @@ def sweep(
     domain = run_domain(checkpoint, domains, required=False)  # else the checkpoint's own
     rows = []
     with err.status("sampling and scoring…") as status:
-        for row in run_sweep(checkpoint, domain, values, n, length, seed, strict, domains):
+        for row in run_sweep(checkpoint, domain, values, n, length, seed, strict, domains, guided):
             rows.append(row)
             status.update(f"temperature {row['temperature']:g}: valid {row['valid_rate']:.0%}")
             if as_json:
@@ -468,7 +471,7 @@ def sweep(
     if as_json:
         print(json.dumps({"best_temperature": best_temperature(rows)}), flush=True)
     else:
-        render_sweep(rows, out)
+        render_sweep(rows, out, guided)
 
 
 # -- tui ---------------------------------------------------------------------------------

@@ -125,6 +125,7 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
     settings = sampler.settings
     console = console or Console()
     streaming = settings.n == 1 and not json_lines
+    generation = None
     if streaming:
         for event in sampler.streamed():
             if isinstance(event, SampleStreamed):
@@ -133,13 +134,17 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
             else:  # the finished sample closes the stream
                 texts = [event.text]
     else:
-        texts = sampler.texts()
+        texts, generation = sampler.drawn()
     judgement = judge(texts) if judge else None
     verdicts = [verdict(judgement, i) if judgement else "" for i in range(len(texts))]
+    if generation is not None and settings.guided:
+        verdicts = [f"{v} [yellow]⊘ the guide allowed nothing more[/]".strip() if stuck else v
+                    for v, stuck in zip(verdicts, generation.stuck)]
     if json_lines:
         meta = {k: v for k, v in vars(settings).items() if k != "seed"}
         for i, text in enumerate(texts):
-            row = {"text": text, "index": i, "seed": sampler.seed, **meta}
+            row = {"text": text, "index": i, "seed": sampler.seed, **meta,
+                   "nll_per_char": _rounded(generation.nll_per_char[i]), "stuck": generation.stuck[i]}
             if judgement:
                 row.update(score=judgement.scores[i].to_dict(), novel=judgement.novel[i])
             _print_json(row)
@@ -158,6 +163,10 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
         if not streaming:
             console.out("")
     return texts
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def verdict(judgement: Judgement, i: int) -> str:
@@ -232,11 +241,12 @@ def shorten(path: str, width: int = 24) -> str:
     return path if len(path) <= width else "…" + path[-(width - 1):]
 
 
-def render_sweep(rows: list[dict], console: Console) -> None:
+def render_sweep(rows: list[dict], console: Console, guided: bool = False) -> None:
     """The trade-off curve: valid, unique, novel and valid-and-novel rates per temperature,
-    the best trade-off marked."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("temperature", "valid", "95% CI", "unique", "novel", "valid & novel", "most common error"):
+    and nats per character under the model, the best trade-off marked."""
+    table = Table(box=None, header_style="bold", pad_edge=False, title="guided" if guided else None)
+    for name in ("temperature", "valid", "95% CI", "unique", "novel", "valid & novel", "nats/char",
+                 "most common error"):
         table.add_column(name, justify="left" if name == "most common error" else "right")
     best = best_temperature(rows)
     for row in rows:
@@ -246,12 +256,13 @@ def render_sweep(rows: list[dict], console: Console) -> None:
         table.add_row(f"{row['temperature']:g}{mark}", percent(row["valid_rate"]),
                       f"{ci[0]:.0%}–{ci[1]:.0%}" if ci else "–", percent(row["unique_rate"]),
                       percent(row["novel_rate"]), percent(row.get("valid_and_novel_rate")),
+                      "–" if row.get("nll_per_char") is None else f"{row['nll_per_char']:.2f}",
                       escape(errors[0]) if errors else "")
     console.print(table)
     if best is not None and rows:
         ceiling = f" (ceiling {percent(rows[0]['ceiling'])})" if rows[0].get("ceiling") is not None else ""
         console.print(f"best trade-off: temperature {best:g}{ceiling}; give it to a run's validity batches "
-                      f"with --score-temperature {best:g}", highlight=False)
+                      f"with --score-temperature {best:g}{' --guided' if guided else ''}", highlight=False)
 
 
 def trade_off(row: dict) -> float:

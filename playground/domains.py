@@ -83,6 +83,7 @@ class Domain:
     requires: Sequence[str] = ()  # external programs the scorer uses
     split: Callable[[str], list[str]] | None = None  # one file's text -> samples
     stop: str | None = None  # sampling stops a sample at this string
+    guide: Callable[[], Any] | None = None  # builds its playground.guide.Guide (for --guided)
     defaults: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""  # set by the plugin host: which plugin registered it
 

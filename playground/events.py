@@ -77,6 +77,7 @@ class SamplesDrawn(Event):
     texts: list[str]
     temperature: float
     checkpoint: str  # a weights-only snapshot; the run keeps it as best-valid.pt or drops it
+    guided: bool = False  # drawn with the domain's guide (beside the raw batch, from the same weights)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SampleScored(Event):
     text: str
     score: dict[str, Any]  # Score.to_dict()
     novel: float | None = None  # share of its units (a name, lines) not in the corpus
+    guided: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class ValidityMeasured(Event):
     valid_and_novel_ci: list[float] | None = None
     longest_copy_median: float | None = None  # characters copied from the training text, median
     mostly_copied: int = 0  # samples that are mostly a copy of the training text
+    guided: bool = False  # the guided batch (see SamplesDrawn); best-valid follows the raw one
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ def run_settings(domain: Domain, flags: Mapping[str, Any], config_file: Path | N
     if config.train.score_every and domain.score is None:
         raise PlaygroundError(f"domain {domain.name!r} has no validity scorer to run every "
                               f"{config.train.score_every} steps (use --score-every 0)")
+    if (config.sample.guided or config.train.score_guided) and domain.guide is None:
+        raise PlaygroundError(f"domain {domain.name!r} has no guide to sample with (guided, score_guided)")
     return config
 
 

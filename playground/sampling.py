@@ -46,16 +46,22 @@ class Sampler:
 
     def texts(self) -> list[str]:
         """All the samples at once, shaped."""
-        from playground.engine.sample import sample
+        return self.drawn()[0]
 
-        return sample(self.model, self.vocab, self.settings, self.seed, self.shaping)
+    def drawn(self):
+        """All the samples at once, shaped, and the generation that drew them (engine.sample.drawn)."""
+        from playground.engine.sample import drawn
+
+        return drawn(self.model, self.vocab, self.settings, self.seed, self.shaping)
 
 
 def shaping(domain: Domain | None):
     """How ``domain`` shapes its samples (engine.sample.Shaping): its post-processing, the cut
-    and count of its units, and warm-up texts from its held-out split. Each is plugin code: a
-    failure, or an answer of the wrong type, is a one-line PlaygroundError."""
+    and count of its units, warm-up texts from its held-out split, and its guide (built when a
+    guided sample first needs it). Each is plugin code: a failure, or an answer of the wrong
+    type, is a one-line PlaygroundError."""
     from playground.engine.sample import Shaping
+    from playground.guided import DomainGuide
     from playground.held_out import warmups
 
     if domain is None:
@@ -63,7 +69,8 @@ def shaping(domain: Domain | None):
     return Shaping(finish=guarded(domain, "post-processing", domain.finish, str),
                    cut=guarded(domain, "units", domain.cut, str),
                    count=guarded(domain, "units", domain.count, int),
-                   warmups=warmups(domain))
+                   warmups=warmups(domain),
+                   guide=DomainGuide(domain) if domain.guide is not None else None)
 
 
 def guarded(domain: Domain, what: str, call: Callable[[str], Any], kind: type) -> Callable[[str], Any]:
@@ -124,14 +131,24 @@ def load_sampler(checkpoint_path: Path, overrides: Mapping[str, Any], domain: Do
 
 
 def sweep(checkpoint_path: Path, domain: Domain | None, temperatures: list[float], n: int, length: int | None,
-          seed: int, strict: bool = False, domains: Mapping[str, Domain] | None = None) -> Iterator[dict[str, Any]]:
-    """For each temperature, ``n`` samples from the same seed, judged: one row of rates each.
-    ``domain`` defaults to the checkpoint's own (see load_sampler)."""
+          seed: int, strict: bool = False, domains: Mapping[str, Domain] | None = None,
+          guided: bool = False) -> Iterator[dict[str, Any]]:
+    """For each temperature, ``n`` samples from the same seed (``guided``: by the domain's guide),
+    judged: one row of rates each, with the samples' mean negative log-likelihood per character
+    under the model. ``domain`` defaults to the checkpoint's own (see load_sampler)."""
     from playground.scoring import check_scorer, judge
 
-    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed}, domain, domains)
+    sampler = load_sampler(checkpoint_path, {"n": n, "length": length, "seed": seed, "guided": guided}, domain, domains)
     check_scorer(sampler.domain, strict)
     for temperature in temperatures:
         sampler.settings.temperature = temperature
-        judgement = judge(sampler.domain, sampler.texts(), strict)
-        yield {"temperature": temperature, **judgement.rates.to_dict()}
+        texts, generation = sampler.drawn()
+        judgement = judge(sampler.domain, texts, strict)
+        yield {"temperature": temperature, "guided": guided, **judgement.rates.to_dict(),
+               "nll_per_char": mean_nll(generation), "stuck": sum(generation.stuck)}
+
+
+def mean_nll(generation) -> float | None:
+    """A batch's negative log-likelihood per character under the model (nats), over all its characters."""
+    chars = sum(generation.chars)
+    return round(sum(generation.nll) / chars, 4) if chars else None

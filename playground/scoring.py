@@ -305,6 +305,7 @@ class Scored:
     samples: list[str]
     judgement: Judgement | None = None
     error: str = ""
+    guided: bool = False
 
 
 class BackgroundScorer:
@@ -317,15 +318,15 @@ class BackgroundScorer:
         self._pending: list[Future[Scored]] = []
         self._lock = threading.Lock()
 
-    def submit(self, step: int, samples: list[str]) -> None:
+    def submit(self, step: int, samples: list[str], guided: bool = False) -> None:
         with self._lock:
-            self._pending.append(self._pool.submit(self._score, step, samples))
+            self._pending.append(self._pool.submit(self._score, step, samples, guided))
 
-    def _score(self, step: int, samples: list[str]) -> Scored:
+    def _score(self, step: int, samples: list[str], guided: bool) -> Scored:
         try:
-            return Scored(step, samples, judge(self.domain, samples, self.strict))
+            return Scored(step, samples, judge(self.domain, samples, self.strict), guided=guided)
         except Exception as exc:  # a plugin's scorer failed: report its own error, keep training
-            return Scored(step, samples, error=one_line(exc.__cause__ or exc))
+            return Scored(step, samples, error=one_line(exc.__cause__ or exc), guided=guided)
 
     def finished(self, wait: bool = False) -> list[Scored]:
         """The batches done so far, in submission order; with ``wait``, all of them."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from playground.domains import Corpus, Domain, Score
+from playground.guide import CharSet, first_refusal
 
 
 def check_corpus(corpus: Corpus) -> None:
@@ -42,9 +43,19 @@ def check_units(domain: Domain, valid: Sequence[str], invalid: Sequence[str]) ->
         assert domain.unit_texts(sample), f"the known-good sample {sample[:60]!r} holds no complete unit"
 
 
+def check_guide(domain: Domain, valid: Sequence[str]) -> None:
+    """A guide answers with CharSets and allows every known-good sample, walked from its start."""
+    guide = domain.guide()
+    assert isinstance(guide.allowed(guide.start()), CharSet), "a guide's allowed() must return a playground.CharSet"
+    for sample in valid:
+        refused = first_refusal(guide, sample)
+        assert refused is None, f"the guide refuses the known-good sample {sample[:60]!r} at {refused}"
+
+
 def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[str] | str) -> None:
     """Check ``domain`` against the contract: a valid corpus spec; post-processing maps str to
-    str; its units are spans within the text, and each known-good sample holds one; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
+    str; its units are spans within the text, and each known-good sample holds one; its guide,
+    if it has one, allows each known-good sample; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
     calls an empty sample invalid with the category "empty", returns one Score per sample
     with a bool verdict, a number in [0, 1] and a category, and is deterministic."""
     valid = [valid] if isinstance(valid, str) else list(valid)
@@ -56,6 +67,8 @@ def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[s
             out = step(sample)
             assert isinstance(out, str), f"post-processing step {step.__name__} returned {type(out).__name__}, not str"
     check_units(domain, valid, invalid)
+    if domain.guide is not None:
+        check_guide(domain, valid)
     assert domain.score is not None, f"domain {domain.name!r} has no scorer"
     samples = [*valid, *invalid]
     scores = list(domain.score(samples))

@@ -1,7 +1,8 @@
 """Live validity during training: the engine draws a batch of (post-processed) samples every
-``score_every`` steps with a weights-only ``scored`` snapshot beside it; here the batch is
-scored in the background, its verdicts come back as events, and the snapshot with the
-highest valid rate so far becomes the run's ``best-valid`` checkpoint (the others go).
+``score_every`` steps with a weights-only ``scored`` snapshot beside it (and, with ``guided``,
+a second batch drawn with the domain's guide); here the batches are scored in the background,
+their verdicts come back as events, and the snapshot whose raw batch has the highest valid
+rate so far becomes the run's ``best-valid`` checkpoint (the others go).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from playground.scoring import BackgroundScorer, Scored
 
 def best_valid_rate(metrics: Path) -> float:
     """The highest valid rate a run's metrics.jsonl records so far (0.0 for none)."""
-    measured = [row.get("valid_rate") or 0.0 for row in jsonl.rows(metrics) if row.get("event") == ValidityMeasured.kind]
+    measured = [row.get("valid_rate") or 0.0 for row in jsonl.rows(metrics)
+                if row.get("event") == ValidityMeasured.kind and not row.get("guided")]
     return max(measured, default=0.0)
 
 
@@ -29,8 +31,9 @@ class LiveValidity:
         self.waiting: set[int] = set()  # steps whose snapshot awaits its verdict
 
     def drawn(self, event: SamplesDrawn) -> None:
-        self.waiting.add(event.step)
-        self.scorer.submit(event.step, list(event.texts))
+        if not event.guided:
+            self.waiting.add(event.step)
+        self.scorer.submit(event.step, list(event.texts), event.guided)
 
     def verdicts(self, wait: bool = False) -> Iterator[Event]:
         """Events for the batches scored so far (with ``wait``, for all of them)."""
@@ -38,15 +41,19 @@ class LiveValidity:
             yield from self._events(batch)
 
     def _events(self, batch: Scored) -> Iterator[Event]:
-        self.waiting.discard(batch.step)
         if batch.error:
-            self.folder.discard(batch.step)
+            if not batch.guided:
+                self.waiting.discard(batch.step)
+                self.folder.discard(batch.step)
             yield ScoringFailed(batch.step, batch.error)
             return
         judgement = batch.judgement
         for text, score, novel in zip(batch.samples, judgement.scores, judgement.novel):
-            yield SampleScored(batch.step, text, score.to_dict(), novel)
-        yield ValidityMeasured(batch.step, **judgement.rates.to_dict())
+            yield SampleScored(batch.step, text, score.to_dict(), novel, guided=batch.guided)
+        yield ValidityMeasured(batch.step, **judgement.rates.to_dict(), guided=batch.guided)
+        if batch.guided:
+            return
+        self.waiting.discard(batch.step)
         rate = judgement.rates.valid.value or 0.0
         if rate > 0 and rate >= self.best_rate:  # ties go to the later, better-trained model
             self.best_rate = rate

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from playground import plugins
 from playground.cli import app
 from playground.domains import Corpus, Domain, Score, Source
+from playground.guide import anything_but
 from playground.testing import check_domain
 
 LATEX = Path(__file__).parent / "data" / "score" / "latex"
@@ -41,8 +42,28 @@ def words_domain(**changes) -> Domain:
     return dataclasses.replace(Domain("words", "test words", corpus, score=score), **changes)
 
 
+class NoN:
+    """A guide that allows anything but the letter n."""
+
+    def start(self):
+        return 0
+
+    def allowed(self, state):
+        return anything_but("n")
+
+    def advance(self, state, char):
+        return state
+
+
+class SaysStr(NoN):
+    def allowed(self, state):
+        return "abc"
+
+
 @pytest.mark.parametrize("changes, message", [
     ({}, None),
+    ({"guide": NoN}, "the guide refuses the known-good sample 'fine' at line 1: 'n' after 'fi'"),
+    ({"guide": SaysStr}, "must return a playground.CharSet"),
     ({"corpus": Corpus(sources=(Source("https://example.org/w.txt"),), kind="lines")}, "license"),
     ({"corpus": Corpus(license="CC0")}, "needs sources"),
     ({"corpus": Corpus(sources=(Source("words.txt"),), license="CC0")}, "is not a URL"),

@@ -45,6 +45,12 @@ def test_register_domains_example_from_the_guide_registers_a_valid_domain(tmp_pa
     assert host.plugins["haiku"].status == "ok"
     check_domain(domain, valid=["an old silent pond\na frog jumps into the pond\nsplash, silence again"],
                  invalid=["just one line"])
+    from playground.guide import first_refusal
+
+    guide = domain.guide()
+    assert first_refusal(guide, "one\ntwo\nthree\n\n") is None
+    assert first_refusal(guide, "one\n\n") == "line 2: '\\n' after 'one\\n'"  # a poem has three lines
+    assert first_refusal(guide, "a\nb\nc\nd") == "line 4: 'd' after 'a\\nb\\nc\\n'"  # and no fourth
 
 
 def test_track_event_example_from_the_guide_writes_its_csv(tmp_path, monkeypatch):

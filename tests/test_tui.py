@@ -480,3 +480,38 @@ def test_a_message_that_arrives_as_the_app_closes_is_let_go(with_corpora):
             return app.is_running
 
     assert asyncio.run(scenario())  # and leaving run_test raised nothing either
+
+
+def test_g_turns_guided_sampling_on_mid_run_and_charts_raw_and_guided(with_corpora):
+    async def scenario():
+        app = names_app(eval_every=10)
+        async with app.run_test(size=(100, 30)) as pilot:
+            picker = app.query_one(DomainPicker)
+            picker.highlighted = [picker.get_option_at_index(i).id for i in range(picker.option_count)].index("names")
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.step > 2)
+            await pilot.press("g")
+            assert app.guided and app.controller.steering.guided is True
+            await until(pilot, lambda: len(app.controller.state.guided) >= 1)
+            assert app.controller.state.guided[-1] == 1.0  # a guided name is always 2-20 letters
+            await until(pilot, lambda: any(r.guided for r in app.query_one(SampleStream).records.values()))
+            assert "guided" in str(app.query_one("#status").render())
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "finished")
+
+    asyncio.run(scenario())
+
+
+def test_g_on_a_domain_without_a_guide_is_a_warning(with_corpora, tmp_path):
+    async def scenario():
+        text = tmp_path / "notes.txt"
+        text.write_text("some text\n" * 50)
+        from playground.domains import text_domain
+
+        app = Recording(text_domain(text), TINY)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("g")
+            assert not app.guided and ("warning", "the text domain has no guide") in app.shown
+
+    asyncio.run(scenario())

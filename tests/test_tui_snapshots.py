@@ -14,8 +14,9 @@ CONFIG = {"model": {}, "train": {"max_steps": 2000, "max_time": None}, "sample":
 NAMES = ["emma", "zorblax", "x", "kaylin", "brynnleigh", "ava"]
 
 
-def canned_run(app: PlaygroundApp) -> None:
-    """A run 600 steps in: losses falling, three validity measurements, six scored names."""
+def canned_run(app: PlaygroundApp, guided: bool = False) -> None:
+    """A run 600 steps in: losses falling, six validity measurements (``guided``: each with its
+    guided batch beside it), six scored names."""
     state = app.controller.state
     state.update(RunStarted(run_dir="runs/names-demo", domain="names", config=CONFIG, n_params=800_000,
                             vocab_size=28, device="cpu"))
@@ -25,12 +26,14 @@ def canned_run(app: PlaygroundApp) -> None:
             state.update(EvalCompleted(step, 2.0 + 300 / (step + 200), 2.1 + 300 / (step + 200), True))
             valid = min(1.0, 0.6 + step / 1500)
             state.update(ValidityMeasured(step, 32, round(valid * 32), valid, None, 1.0, None, 0.8, None, ceiling=1.0))
+            if guided:
+                state.update(ValidityMeasured(step, 32, 32, 1.0, None, 1.0, None, 0.7, None, ceiling=1.0, guided=True))
     records = []
     for name in NAMES:
         valid = 2 <= len(name) <= 20 and name.isalpha()
         score = {"valid": valid, "value": 1.0 if valid else 0.5, "category": "ok" if valid else "too-short",
                  "detail": "" if valid else f"{name!r} has 1 letter (at least 2)"}
-        records.append(SampleRecord(600, name, score, 0.0 if name in ("emma", "ava") else 1.0))
+        records.append(SampleRecord(600, name, score, 0.0 if name in ("emma", "ava") else 1.0, guided and valid))
     app.query_one(SampleStream).add(*records)
     app.refresh_live()
 
@@ -57,6 +60,15 @@ def test_main_screen_uses_a_larger_terminal(snap_compare, with_corpora):
         await pilot.pause()
 
     assert snap_compare(names_app(), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_main_screen_training_raw_and_guided(snap_compare, with_corpora):
+    async def run_before(pilot):
+        pilot.app.guided = True
+        canned_run(pilot.app, guided=True)
+        await pilot.pause()
+
+    assert snap_compare(names_app(), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_help_screen(snap_compare, with_corpora):

@@ -82,6 +82,9 @@ class TrainConfig:
     score_temperature: float | None = setting(
         None, "Temperature of the validity batches [default: the sampling temperature]; `playground sweep` "
               "prints the best one for a checkpoint.")
+    score_guided: bool = setting(False, "Draw each validity batch twice from the same weights, raw and with the "
+                                        "domain's guide (see `sample --guided`), to chart both rates.",
+                                 flag="--score-guided/--no-score-guided")
     device: str = setting("auto", f"{', '.join(DEVICES[:-1])} or {DEVICES[-1]}.")
     compile: bool = setting(False, "torch.compile the training step (worth it on a GPU; slow to start).",
                             flag="--compile/--no-compile")
@@ -109,6 +112,9 @@ class SampleConfig:
     warm: bool = setting(True, "Start from a state warmed on real text that ends at a unit boundary (from the "
                                "validation split, not shown); --no-warm: from a zero state.",
                        flag="--warm/--no-warm")
+    guided: bool = setting(False, "Mask the characters the domain's guide rules out at each step (what could not be "
+                                  "completed: an unmatched brace, an unclosed string); validity batches then run "
+                                  "raw and guided.", flag="--guided/--raw")
 
 
 @dataclass
@@ -265,6 +271,7 @@ def validate(config: RunConfig) -> None:
            "score_every must be an integer >= 0 (0: never)")
     _positive_int(t.score_samples, "score_samples")
     _check(_is_num(t.state_resets) and 0 <= t.state_resets < 1, "state_resets must be in [0, 1)")
+    _check(isinstance(t.score_guided, bool), "score_guided must be true or false")
     _check(t.score_temperature is None or (_is_num(t.score_temperature) and t.score_temperature >= MIN_TEMPERATURE),
            f"score_temperature must be a finite number of at least {MIN_TEMPERATURE:g}")
     _check(t.score_samples * s.length <= MAX_BATCH_CHARS,
@@ -293,3 +300,4 @@ def validate_sample(s: SampleConfig) -> None:
     _check(s.units is None or (_is_int(s.units) and 0 <= s.units <= MAX_UNITS),
            f"units must be an integer in 0..{MAX_UNITS} (0: cut at the length)")
     _check(isinstance(s.warm, bool), "warm must be true or false")
+    _check(isinstance(s.guided, bool), "guided must be true or false")

@@ -1,7 +1,10 @@
 """Sampling: n streams as one batch, streamed a character per step.
 
 Temperature, top-k, top-p (nucleus), argmax, a prime text, a stop string, a number of
-units to stop after, a warm start on real text, and a seed: the same seed gives the same samples. Steps go through ``CharRNN.step`` (single-cell steps)
+units to stop after, a warm start on real text, a guide (``guided``: each step masks the
+characters the domain's guide rules out, before temperature, top-k and top-p), and a seed:
+the same seed gives the same samples. Each sample's negative log-likelihood under the model
+itself (unmasked, at temperature 1) is kept, to show what a guide costs. Steps go through ``CharRNN.step`` (single-cell steps)
 with oneDNN off, the fastest way found to step at small batch on CPU (bench/sample_speed.py).
 """
 
@@ -16,6 +19,7 @@ import torch
 from playground.engine.allocator import keep_freed_memory
 from playground.engine.config import SampleConfig
 from playground.engine.data import Vocab
+from playground.engine.guidance import BatchGuide, Guidance
 from playground.engine.model import CharRNN
 from playground.errors import PlaygroundError
 from playground.events import Event, SampleGenerated, SampleStreamed
@@ -49,6 +53,7 @@ class Shaping:
     cut: Callable[[str], str] = str  # a sample that reached its length: cut after its last complete unit
     count: Callable[[str], int] | None = None  # complete units in a text (for ``units``)
     warmups: Sequence[str] = ()  # real texts ending at a unit boundary, all the same length
+    guide: BatchGuide | None = None  # what may come next (for ``guided``)
 
     def shaped(self, text: str, capped: bool) -> str:
         return self.finish(self.cut(text) if capped else text)
@@ -59,12 +64,21 @@ class Generation:
     of each sample ('' when it has none); the first yield is the prime. Joining a sample's
     pieces gives its text without the stop string. A sample ends at the stop string, after
     ``cfg.units`` complete units, or after ``cfg.length`` generated characters: then
-    ``capped[i]`` is True."""
+    ``capped[i]`` is True. Guided, a sample also ends where its guide allows none of the
+    model's characters: then ``stuck[i]`` is True too. ``nll[i]`` is the sum of the negative
+    log-likelihoods of its characters under the model, ``chars[i]`` their number."""
 
     def __init__(self, model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, shaping: Shaping = Shaping()):
         check_prime(vocab, cfg.prime)
+        if cfg.guided and shaping.guide is None:
+            raise PlaygroundError("this domain has no guide: sample without --guided")
         self.model, self.vocab, self.cfg, self.seed, self.shaping = model, vocab, cfg, seed, shaping
-        self.capped = [False] * cfg.n
+        self.capped, self.stuck = [False] * cfg.n, [False] * cfg.n
+        self.nll, self.chars = [0.0] * cfg.n, [0] * cfg.n
+
+    @property
+    def nll_per_char(self) -> list[float | None]:
+        return [nll / chars if chars else None for nll, chars in zip(self.nll, self.chars)]
 
     def __iter__(self) -> Iterator[list[str]]:
         keep_freed_memory()
@@ -106,34 +120,69 @@ class Generation:
         primed = self.shaping.count(cfg.prime) if cfg.units and self.shaping.count else 0
         texts, emitted = [""] * cfg.n, [0] * cfg.n
         done = [False] * cfg.n
+        guidance = Guidance(self.shaping.guide, vocab, cfg.prime, cfg.n, device) if cfg.guided else None
         for _ in range(cfg.length):
             if never_trained is not None:
                 logits[:, never_trained] = float("-inf")
-            if cfg.argmax:
-                nxt = logits.argmax(dim=-1)
-            else:
-                probs = filter_logits(logits / cfg.temperature, cfg.top_k, cfg.top_p).softmax(dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            pieces = []
+            nxt, stuck, nll = self._pick(logits, guidance, generator)
             for i, token in enumerate(nxt.tolist()):
-                if not done[i]:
-                    texts[i] += vocab.decode([token])
-                    if stop and texts[i].endswith(stop):
-                        texts[i], done[i] = texts[i][: -len(stop)], True
-                    elif self._ended(texts[i], primed):
-                        done[i] = True
-                # hold back what could still turn out to be the start of the stop string
-                end = len(texts[i]) if done[i] else max(emitted[i], len(texts[i]) - hold)
-                pieces.append(texts[i][emitted[i]:end])
-                emitted[i] = end
+                if stuck[i] and not done[i]:
+                    done[i] = self.stuck[i] = True
+                elif not done[i]:
+                    self.nll[i] += nll[i]
+                    self.chars[i] += 1
+                    done[i] = self._take(i, token, texts, primed)
+            pieces = self._pieces(texts, emitted, done, hold)
             yield pieces
             if all(done):
-                return
+                break
+            if guidance is not None:
+                guidance.advance(nxt.tolist(), [i for i in range(cfg.n) if not done[i]])
             logits, state = model.step(nxt, state)
             logits = logits.float()
-        self.capped = [not d for d in done]
-        if hold:
+        self.capped = [not d or s for d, s in zip(done, self.stuck)]
+        if hold and not all(done):
             yield [text[e:] for text, e in zip(texts, emitted)]
+
+    def _pick(self, logits: torch.Tensor, guidance: Guidance | None,
+              generator: torch.Generator) -> tuple[torch.Tensor, list[bool], list[float]]:
+        """Each stream's next token (the guide's masks first), which streams are stuck (their
+        guide allows nothing), and each token's negative log-likelihood under the model."""
+        stuck = [False] * self.cfg.n
+        masked = logits
+        if guidance is not None:
+            allowed = guidance.masks()
+            none = ~allowed.any(dim=-1)
+            stuck = none.tolist()
+            masked = logits.masked_fill(~(allowed | none[:, None]), float("-inf"))
+        if self.cfg.argmax:
+            nxt = masked.argmax(dim=-1)
+        else:
+            probs = filter_logits(masked / self.cfg.temperature, self.cfg.top_k, self.cfg.top_p).softmax(dim=-1)
+            nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+        nll = -logits.log_softmax(dim=-1).gather(1, nxt[:, None]).squeeze(1)
+        return nxt, stuck, nll.tolist()
+
+    def _take(self, i: int, token: int, texts: list[str], primed: int) -> bool:
+        """Stream ``i`` takes ``token``; whether its sample has ended (at the stop string, which
+        is then dropped, or after its units)."""
+        texts[i] += self.vocab.decode([token])
+        stop = self.cfg.stop or ""
+        if stop and texts[i].endswith(stop):
+            texts[i] = texts[i][: -len(stop)]
+            return True
+        return self._ended(texts[i], primed)
+
+    @staticmethod
+    def _pieces(texts: list[str], emitted: list[int], done: list[bool], hold: int) -> list[str]:
+        """Each stream's text since the last step, holding back what could still turn out to be
+        the start of the stop string."""
+        pieces = []
+        for i, text in enumerate(texts):
+            end = len(text) if done[i] else max(emitted[i], len(text) - hold)
+            pieces.append(text[emitted[i]:end])
+            emitted[i] = end
+        return pieces
 
 
 def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: int = 0,
@@ -147,10 +196,17 @@ def streamed(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, step: i
     yield SampleGenerated(step, shaping.shaped(text, generation.capped[0]), cfg.temperature, on_demand=True)
 
 
-def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, shaping: Shaping = Shaping()) -> list[str]:
+def drawn(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int,
+          shaping: Shaping = Shaping()) -> tuple[list[str], Generation]:
     """The ``cfg.n`` samples, prime included, each shaped (this module, here and in
-    ``streamed``, is the one place where a domain's post-processing is applied)."""
+    ``streamed``, is the one place where a domain's post-processing is applied), and the
+    generation that drew them (``capped``, ``stuck``, ``nll_per_char``)."""
     texts, generation = [""] * cfg.n, Generation(model, vocab, cfg, seed, shaping)
     for pieces in generation:
         texts = [t + p for t, p in zip(texts, pieces)]
-    return [shaping.shaped(text, capped) for text, capped in zip(texts, generation.capped)]
+    return [shaping.shaped(text, capped) for text, capped in zip(texts, generation.capped)], generation
+
+
+def sample(model: CharRNN, vocab: Vocab, cfg: SampleConfig, seed: int, shaping: Shaping = Shaping()) -> list[str]:
+    """The ``cfg.n`` samples, shaped (see ``drawn``)."""
+    return drawn(model, vocab, cfg, seed, shaping)[0]

@@ -16,3 +16,4 @@ class Steering:
     stop: threading.Event = field(default_factory=threading.Event)  # set: stop (paused or not), saving a checkpoint
     sample_now: threading.Event = field(default_factory=threading.Event)  # set: stream one sample now
     temperature: float | None = None  # for the samples and validity batches from now on
+    guided: bool | None = None  # the same, for the domain's guide (validity batches: raw and guided both)

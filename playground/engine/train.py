@@ -328,6 +328,8 @@ class Loop:
         while True:
             if steering.temperature is not None:
                 self.config.sample.temperature = steering.temperature
+            if steering.guided is not None and self.shaping.guide is not None:
+                self.config.sample.guided = self.t.score_guided = steering.guided
             if steering.sample_now.is_set():
                 steering.sample_now.clear()
                 # its own seed: the run's random streams are untouched, so it still resumes exactly
@@ -399,9 +401,14 @@ class Loop:
         if t.score_every and (step % t.score_every == 0 or done):
             scored = dataclasses.replace(settings, n=t.score_samples,
                                          temperature=t.score_temperature or settings.temperature)
-            texts = sample(state.model, self.dataset.vocab, scored, seed, self.shaping)
+            texts = sample(state.model, self.dataset.vocab, dataclasses.replace(scored, guided=False), seed,
+                           self.shaping)
             snapshot = self.save("scored", state, resumable=False)
             yield SamplesDrawn(step, texts, scored.temperature, snapshot.path)
+            if t.score_guided:  # from the same weights and seed: the guide's gain, side by side
+                texts = sample(state.model, self.dataset.vocab, dataclasses.replace(scored, guided=True), seed,
+                               self.shaping)
+                yield SamplesDrawn(step, texts, scored.temperature, snapshot.path, guided=True)
 
     def checkpoint(self, state: TrainState, done: str | None) -> Iterator[Event]:
         if state.step % (self.t.checkpoint_every or self.t.eval_every) == 0 or done:

@@ -63,6 +63,7 @@ class PlaygroundApp(App):
         self.controller = RunController(self)
         self.quitting = False
         self.accepted: float | None = None  # the last temperature typed or stepped to that was taken
+        self.guided = False  # sample with the domain's guide (g)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,7 +75,7 @@ class PlaygroundApp(App):
             with Vertical(id="main"):
                 with Horizontal(id="charts"):
                     yield Chart(("loss", "val"), id="loss-chart")
-                    yield Chart(("valid", "unique", "novel"), id="rate-chart")
+                    yield Chart(("valid", "guided", "unique", "novel"), optional=("guided",), id="rate-chart")
                 yield NowPanel("press [b]s[/b] to train, [b]n[/b] to sample, [b]?[/b] for help", id="now")
                 yield SampleStream(id="stream")
         yield Static(id="status")
@@ -149,7 +150,8 @@ class PlaygroundApp(App):
             self.notify(str(exc), severity="error")
             return
         self.query_one(SampleStream).reset()
-        self.controller.start(domain, flags)
+        guided = self.guided and domain.guide is not None
+        self.controller.start(domain, {**flags, "guided": guided, "score_guided": guided})
 
     def action_pause(self) -> None:
         self.controller.toggle_pause()
@@ -204,7 +206,7 @@ class PlaygroundApp(App):
             temperature = (steering.temperature if steering else None) or self.temperature
         except NoMatches:  # a last tick while the app closes
             return
-        status.update(status_line(state, temperature))
+        status.update(status_line(state, temperature, self.guided))
         plot_run(state, loss, rates)
 
     # -- sampling and steering --------------------------------------------------------
@@ -243,6 +245,16 @@ class PlaygroundApp(App):
         kept = steering.temperature if steering is not None else self.accepted
         settings.field("temperature").value = settings.prefilled.get("temperature", "") if kept is None else shown(kept)
 
+    def action_guided(self) -> None:
+        domain = self.controller.domain if self.controller.training else self.query_one(DomainPicker).selected
+        if domain is not None and domain.guide is None:
+            self.notify(f"the {domain.name} domain has no guide", severity="warning")
+            return
+        self.guided = not self.guided
+        self.controller.steer_guided(self.guided)
+        self.notify("guided sampling on: validity batches run raw and guided" if self.guided
+                    else "guided sampling off")
+
     def action_sample_now(self) -> None:
         now, run = self.query_one(NowPanel), self.controller
         if run.training:
@@ -250,7 +262,7 @@ class PlaygroundApp(App):
             run.sample_now()
         elif run.checkpoint is not None:
             now.begin(f"sampling from {run.checkpoint}…", run.domain)
-            now.sample(run.checkpoint, self.temperature)
+            now.sample(run.checkpoint, self.temperature, self.guided)
         else:
             self.notify("start training (s), or open a checkpoint with --checkpoint, to sample", severity="warning")
 

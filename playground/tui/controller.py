@@ -79,7 +79,7 @@ class RunController:
         one by one, or a batch at a time."""
         match event:
             case SampleScored():
-                self._scored.append(SampleRecord(event.step, event.text, event.score, event.novel))
+                self._scored.append(SampleRecord(event.step, event.text, event.score, event.novel, event.guided))
             case ValidityMeasured():  # the batch is complete
                 self.app.post_message(SamplesScored(self._scored))
                 self._scored = []
@@ -103,6 +103,11 @@ class RunController:
     def sample_now(self) -> None:
         """Ask the run for a sample from its current model, streamed as SampleStreamed events."""
         self.steering.sample_now.set()
+
+    def steer_guided(self, on: bool) -> None:
+        """Sample with the domain's guide from now on (or not)."""
+        if self.steering is not None:
+            self.steering.guided = on
 
     def steer_temperature(self, value: float) -> None:
         """Sample at ``value`` from now on; PlaygroundError (and no change) if the run's sample

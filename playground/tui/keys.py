@@ -22,6 +22,8 @@ KEYS = (
     Key("n", "n", "sample_now", "sample now", "sample now from the model, at the current temperature"),
     Key("plus", "+", "temperature(0.1)", "T+", "temperature up by 0.1 (or edit it in the settings)"),
     Key("minus", "-", "temperature(-0.1)", "T-", "temperature down by 0.1"),
+    Key("g", "g", "guided", "guide", "guided sampling on / off: the domain's guide masks what could not be "
+                                       "completed; validity batches then run raw and guided, side by side"),
     Key("f", "f", "fetch", "fetch", "fetch the highlighted domain's corpus"),
     Key("v", "v", "neurons", "neurons", "neurons: a passage coloured by one unit's activation"),
     Key("question_mark", "?", "help", "help", "this help"),

@@ -22,6 +22,7 @@ class SampleRecord:
     text: str
     score: dict[str, Any]  # Score.to_dict()
     novel: float | None
+    guided: bool = False
 
 
 @dataclass
@@ -39,6 +40,7 @@ class RunState:
     valid: list[float] = field(default_factory=list)  # per validity measurement
     unique: list[float] = field(default_factory=list)
     novel: list[float] = field(default_factory=list)
+    guided: list[float] = field(default_factory=list)  # valid rate of the guided batches
     ceiling: float | None = None  # what real held-out units score, from the last measurement
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,6 +71,8 @@ class RunState:
                         self.loss = self.loss[1::2]
                 case EvalCompleted():
                     self.val_loss.append(event.val_loss)
+                case ValidityMeasured(guided=True) if event.valid_rate is not None:
+                    self.guided.append(event.valid_rate)
                 case ValidityMeasured() if event.valid_rate is not None:  # None: every checker was starved
                     self.valid.append(event.valid_rate)
                     self.unique.append(event.unique_rate or 0.0)

@@ -173,21 +173,25 @@ def bars(values: list[float], width: int, low: float | None = None, high: float 
 
 
 class Chart(Vertical):
-    """A labelled one-line bar chart per curve."""
+    """A labelled one-line bar chart per curve; the ``optional`` ones show once they have values."""
 
-    def __init__(self, names: tuple[str, ...], **kwargs):
+    def __init__(self, names: tuple[str, ...], optional: tuple[str, ...] = (), **kwargs):
         super().__init__(**kwargs)
-        self.names = names
+        self.names, self.optional = names, optional
 
     def compose(self) -> ComposeResult:
         for name in self.names:
-            yield Label(name, id=f"label-{name}", classes="chart-label")
-            yield Static(id=f"bars-{name}", classes="chart")
+            label, line = Label(name, id=f"label-{name}", classes="chart-label"), Static(id=f"bars-{name}", classes="chart")
+            label.display = line.display = name not in self.optional
+            yield label
+            yield line
 
     def plot(self, name: str, values: list[float], shown: str, scale: tuple[float, float] | None = None) -> None:
-        line = self.query_one(f"#bars-{name}", Static)
+        line, label = self.query_one(f"#bars-{name}", Static), self.query_one(f"#label-{name}", Label)
+        if name in self.optional:
+            line.display = label.display = bool(values)
         line.update(bars(values, line.size.width, *(scale or (None, None))))
-        self.query_one(f"#label-{name}", Label).update(f"{name} {shown}")
+        label.update(f"{name} {shown}")
 
 
 def verdict(score: dict[str, Any], *, short: bool = False) -> Text:
@@ -221,7 +225,7 @@ class SampleStream(DataTable):
             key = str(len(self.records))
             self.records[key] = record
             preview = printable(record.text.strip().replace("\n", "⏎ ")[:60])
-            self.add_row(str(record.step), verdict(record.score, short=True), f"{record.score['value']:.2f}", novelty_word(record.novel),
+            self.add_row(f"{record.step}{' g' if record.guided else ''}", verdict(record.score, short=True), f"{record.score['value']:.2f}", novelty_word(record.novel),
                          Text(printable(record.score["category"])), Text(preview), key=key)
         if following:
             self.move_cursor(row=self.row_count - 1)
@@ -232,16 +236,16 @@ def plot_run(state: RunState, loss: Chart, rates: Chart) -> None:
     with state.lock:
         loss.plot("loss", list(state.loss), f"{state.loss[-1]:.3f}" if state.loss else "")
         loss.plot("val", list(state.val_loss), f"{state.val_loss[-1]:.3f}" if state.val_loss else "")
-        for name in ("valid", "unique", "novel"):
+        for name in ("valid", "guided", "unique", "novel"):
             values = list(getattr(state, name))
             shown = f"{values[-1]:.0%}" if values else ""
-            if name == "valid" and values and state.ceiling is not None:
+            if name in ("valid", "guided") and values and state.ceiling is not None:
                 shown += f" (real {state.ceiling:.0%})"
             rates.plot(name, values, shown, scale=(0.0, 1.0))
 
 
-def status_line(state: RunState, temperature: float | None) -> str:
-    """step, chars/s, elapsed, ETA, device, temperature and what the run is doing."""
+def status_line(state: RunState, temperature: float | None, guided: bool = False) -> str:
+    """step, chars/s, elapsed, ETA, device, temperature, guided or not, and what the run is doing."""
     with state.lock:
         parts = [state.status]
         if state.status != "idle":
@@ -253,6 +257,8 @@ def status_line(state: RunState, temperature: float | None) -> str:
             parts.append(state.device)
     if temperature is not None:
         parts.append(f"T={temperature:g}")
+    if guided:
+        parts.append("guided")
     return "  ·  ".join(parts)
 
 
@@ -287,17 +293,18 @@ class NowPanel(Static):
                 self.update(Text(printable(event.text[-600:]) or "(empty sample)"))
                 self._judge(self.domain, event.step, event.text, self.request)
 
-    def sample(self, checkpoint: Path, temperature: float | None) -> None:
+    def sample(self, checkpoint: Path, temperature: float | None, guided: bool = False) -> None:
         """Stream one sample from a checkpoint (in a worker), as the current request."""
-        self._stream(checkpoint, temperature, self.request)
+        self._stream(checkpoint, temperature, guided and self.domain is not None and self.domain.guide is not None,
+                     self.request)
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
-    def _stream(self, checkpoint: Path, temperature: float | None, request: int) -> None:
+    def _stream(self, checkpoint: Path, temperature: float | None, guided: bool, request: int) -> None:
         from playground.sampling import load_sampler
 
         worker = get_current_worker()
         try:
-            sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature}, self.domain)
+            sampler = load_sampler(checkpoint, {"n": 1, "temperature": temperature, "guided": guided}, self.domain)
             for event in sampler.streamed():
                 if worker.is_cancelled:  # asked again, or the app is closing
                     return
