@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, blocks, hookimpl
+from playground_json.guide import JsonGuide
 from playground_json.scorer import score, strip
 
 VERSION = "1.43.107"
@@ -64,6 +65,7 @@ def register_domains(register):
         score=score,
         units=blocks,  # a unit is a document (indent=2 output never holds a blank line)
         stop=SEPARATOR,  # one sample is one document
+        guide=JsonGuide,  # JSON's grammar, and the blank line only once the document is whole
         # Samples start as every document does; the line break lets the model's state settle on
         # easy characters before the first key (a fresh state's first characters are its worst).
         # 3,000 characters hold 83% of the documents whole.
