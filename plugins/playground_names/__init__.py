@@ -1,6 +1,7 @@
 """Baby names (makemore): 32,033 names, one per line."""
 
 from playground import Corpus, Domain, Source, hookimpl, lines
+from playground_names.guide import NameGuide
 from playground_names.scorer import score
 
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
@@ -23,6 +24,7 @@ def register_domains(register):
         units=lines,  # a unit is a name
         fold=str.lower,  # a name is new when no name in the list is it, in any case
         stop="\n",
+        guide=NameGuide,
         # a small corpus: evaluate (and score 32 names) every 100 steps, so the first verdicts
         # arrive within half a minute on a CPU
         # (bench/validity.py: a zero state gives 92% valid and new names, a warm one, which follows

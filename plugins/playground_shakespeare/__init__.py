@@ -2,6 +2,7 @@
 
 from playground import Corpus, Domain, Score, Source, blocks, hookimpl
 from playground_shakespeare import scorer
+from playground_shakespeare.guide import ShakespeareGuide
 
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 URL = ("https://raw.githubusercontent.com/karpathy/char-rnn/"
@@ -31,6 +32,7 @@ SHAKESPEARE = Domain(
     defaults={"hidden": 512, "dropout": 0.25, "temperature": 0.5, "units": 1, "length": 2000},
     score=score,
     units=blocks,  # a unit is a speech: its speaker's line and verse, up to a blank line
+    guide=ShakespeareGuide,
 )
 
 
