@@ -5,7 +5,6 @@ import dataclasses
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,11 +15,12 @@ from playground.domains import Corpus, Domain, Score, Source
 from playground.guide import anything_but
 from playground.testing import check_domain
 
-LATEX = Path(__file__).parent / "data" / "score" / "latex"
 KNOWN = {  # domain -> (known-good samples, obviously broken ones)
     "names": (["emma", "Zoe"], ["", "x", "r2d2"]),
     "shakespeare": (["ROMEO:\nBut soft, what light through yonder window breaks?\n"], ["Xqzt vwkj plmn brrr"]),
-    "latex": ([(LATEX / "ok-theorems.tex").read_text()], ["\\begin{lemma} $x", "\\undefinedmacro"]),
+    # a body's unit, as the corpus writes one (its guide starts where a unit may: inside a document)
+    "latex": (["\\begin{lemma}\n\\label{lemma-easy}\nFor all $n \\in \\mathbf{N}$ we have $n \\leq n^2$.\n\\end{lemma}\n"],
+              ["\\begin{lemma} $x", "\\undefinedmacro"]),
     "c": (["int main(void) { return 0; }\n"], ["int main( { return 0 }\n"]),
     "wikipedia": (["'''Anarchism''' is a [[political philosophy]].{{cite|a}}\n"], ["[[open link {{and template\n"]),
 }

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
+from playground_latex.guide import LatexGuide
 from playground_latex.postprocess import repair, units
 from playground_latex.scorer import score
 
@@ -68,6 +69,7 @@ def register_domains(register):
         score=score,
         repair=repair,
         requires=("pdflatex", "bwrap"),
+        guide=LatexGuide,
         # bench/validity.py: one unit at T = 0.5, warm, compiles 25% of the time (zero state 3%)
         defaults={"temperature": 0.5, "units": 1, "length": 2000},
     ))
