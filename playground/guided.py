@@ -1,6 +1,8 @@
 """A domain's guide as sampling uses it: one batch of streams at a time, run as plugin code.
 
-``DomainGuide`` builds the domain's guide on first use (a guide may read the corpus) and walks
+``DomainGuide`` builds the domain's guide on first use (a guide may read the corpus; a factory
+that takes a ``length`` keyword is told the sampling's ``--length``, to close what is open in
+time) and walks
 every stream of a batch in one isolated, time-limited call per step (``scoring.plugin_call``):
 whatever the guide raises, a hang, or an answer that is not a CharSet ends the sampling in one
 line.
@@ -8,6 +10,7 @@ line.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable, Sequence
 
 from playground.domains import Domain
@@ -20,12 +23,16 @@ class DomainGuide:
 
     def __init__(self, domain: Domain):
         self.domain = domain
-        self.guide = None
+        self.guide, self.built = None, {}  # the guide in use; each one built, by length
 
-    def start(self, prime: str, n: int) -> tuple[list[Hashable], list[CharSet]]:
-        """``n`` streams at the guide's start, fed ``prime`` (a PlaygroundError where it refuses it)."""
-        if self.guide is None:
-            self.guide = self._call("guide", self.domain.guide)
+    def start(self, prime: str, n: int, length: int) -> tuple[list[Hashable], list[CharSet]]:
+        """``n`` streams at the guide's start, fed ``prime`` (a PlaygroundError where it refuses it),
+        for samples of at most ``length`` characters."""
+        if length not in self.built:
+            factory = self.domain.guide
+            told = "length" in inspect.signature(factory).parameters
+            self.built[length] = self._call("guide", lambda: factory(length=length) if told else factory())
+        self.guide = self.built[length]
         state, charset = self._call("guide", lambda: self._walk_prime(prime))
         return [state] * n, [charset] * n
 

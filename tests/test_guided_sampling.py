@@ -78,6 +78,23 @@ def test_the_prime_must_pass_the_guide(trained):
     assert all(t.startswith("A cat") for t in texts)
 
 
+class Counts(NoE):
+    """Told the samples' length: allows nothing past half of it."""
+
+    def __init__(self, length):
+        self.half = length // 2
+
+    def allowed(self, state):
+        return NOTHING if state >= self.half else NO_E
+
+
+def test_a_guide_that_takes_length_is_told_the_samples_length(trained):
+    _, generation = drawn(trained, Counts, guided=True, units=0, length=30)
+    assert generation.chars == [15] * 16 and all(generation.stuck)
+    _, generation = drawn(trained, Counts, guided=True, units=0, length=50)
+    assert generation.chars == [25] * 16
+
+
 def test_guided_needs_a_guide(trained):
     with pytest.raises(PlaygroundError, match="no guide"):
         drawn(trained, None, guided=True)
@@ -117,7 +134,7 @@ def test_masks_are_made_once_per_distinct_charset(trained):
 
     domain, run_dir = trained
     sampler = load_sampler(run_dir, {"n": 4}, dataclasses.replace(domain, guide=NoE))
-    guidance = Guidance(sampler.shaping.guide, sampler.vocab, "", 4, sampler.model.embed.weight.device)
+    guidance = Guidance(sampler.shaping.guide, sampler.vocab, "", 4, 10, sampler.model.embed.weight.device)
     for _ in range(10):
         guidance.advance([0, 1, 2, 3], [0, 1, 2, 3])
     assert len(guidance.rows) == 1

@@ -17,7 +17,7 @@ from playground.guide import CharSet
 
 
 class BatchGuide(Protocol):
-    def start(self, prime: str, n: int) -> tuple[list[Hashable], list[CharSet]]: ...
+    def start(self, prime: str, n: int, length: int) -> tuple[list[Hashable], list[CharSet]]: ...
 
     def advance(self, states: Sequence[Hashable], chars: Sequence[str]) -> tuple[list[Hashable], list[CharSet]]: ...
 
@@ -25,11 +25,11 @@ class BatchGuide(Protocol):
 class Guidance:
     """The guide's states for a batch of ``n`` streams, and their masks over ``vocab``."""
 
-    def __init__(self, guide: BatchGuide, vocab: Vocab, prime: str, n: int, device: torch.device):
+    def __init__(self, guide: BatchGuide, vocab: Vocab, prime: str, n: int, length: int, device: torch.device):
         self.guide, self.vocab, self.device = guide, vocab, device
         self.rows: dict[CharSet, int] = {}
         self.table = torch.zeros((16, len(vocab)), dtype=torch.bool, device=device)
-        self.states, charsets = guide.start(prime, n)
+        self.states, charsets = guide.start(prime, n, length)
         self.ids = [self.row(c) for c in charsets]
 
     def row(self, charset: CharSet) -> int:

@@ -120,7 +120,7 @@ class Generation:
         primed = self.shaping.count(cfg.prime) if cfg.units and self.shaping.count else 0
         texts, emitted = [""] * cfg.n, [0] * cfg.n
         done = [False] * cfg.n
-        guidance = Guidance(self.shaping.guide, vocab, cfg.prime, cfg.n, device) if cfg.guided else None
+        guidance = Guidance(self.shaping.guide, vocab, cfg.prime, cfg.n, cfg.length, device) if cfg.guided else None
         for _ in range(cfg.length):
             if never_trained is not None:
                 logits[:, never_trained] = float("-inf")

@@ -4,6 +4,7 @@ import bz2
 from pathlib import Path
 
 from playground import Corpus, Domain, PlaygroundError, Source, blocks, hookimpl
+from playground_wikipedia.guide import WikiGuide
 from playground_wikipedia.scorer import score
 
 ENWIK8 = Source(
@@ -54,6 +55,7 @@ def register_domains(register):
         ),
         units=blocks,  # a unit is a paragraph (a heading line, a template, a table: whatever a blank line ends)
         score=score,
+        guide=WikiGuide,
         # bench/validity.py: one paragraph at T = 1.0 balances 30% of the time (T = 0.5: 15%, most of the
         # rest never ending a paragraph within 2,000 characters)
         defaults={"max_vocab": 256, "units": 1, "length": 2000},
