@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from playground import Corpus, Domain, Source, hookimpl
+from playground_c.guide import CGuide
 from playground_c.units import units
 from playground_c.scorer import score, score_strict
 
@@ -55,6 +56,7 @@ def register_domains(register):
         units=units,
         score=score,
         score_strict=score_strict,
+        guide=CGuide,
         # bench/validity.py: one definition at T = 0.5 from a zero state parses 64% of the time; a warm
         # start made a fifth of the samples mostly copies of the kernel
         defaults={"temperature": 0.5, "units": 1, "length": 2000, "warm": False},
