@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from playground.domains import Corpus, Domain, Score
+from playground.engine.config import SampleConfig
+from playground.errors import PlaygroundError
 from playground.guide import CharSet, first_refusal
+from playground.held_out import held_out_text, held_out_units
 
 
 def check_corpus(corpus: Corpus) -> None:
@@ -44,18 +47,40 @@ def check_units(domain: Domain, valid: Sequence[str], invalid: Sequence[str]) ->
 
 
 def check_guide(domain: Domain, valid: Sequence[str]) -> None:
-    """A guide answers with CharSets and allows every known-good sample, walked from its start."""
+    """A guide answers with CharSets and allows every known-good sample, walked from its start,
+    and (when the corpus is at hand) every held-out unit that could be a valid sample: one the
+    scorer accepts, within 95% of the domain's sample length (a guide may close what is open in
+    time, and a longer unit could not be a sample anyway)."""
     guide = domain.guide()
     assert isinstance(guide.allowed(guide.start()), CharSet), "a guide's allowed() must return a playground.CharSet"
     for sample in valid:
         refused = first_refusal(guide, sample)
         assert refused is None, f"the guide refuses the known-good sample {sample[:60]!r} at {refused}"
+    try:
+        units = held_out_units(domain)
+    except PlaygroundError:  # no corpus here: the known-good samples are all there is to walk
+        return
+    length = domain.defaults.get("length", SampleConfig().length)
+    refused = [unit for unit in units if len(unit) <= 0.95 * length and first_refusal(guide, unit)]
+    for unit, score in zip(refused, domain.score(refused) if refused else []):
+        assert not score.valid, f"the guide refuses the corpus's own unit {unit[:60]!r} at {first_refusal(guide, unit)}"
+
+
+def check_guide_allows_held_out(domain: Domain, guide) -> int:
+    """``guide`` allows the whole validation split of the domain's corpus, walked from its second
+    unit's start (the split may begin inside the first) to its end; the characters walked."""
+    text = held_out_text(domain)
+    text = text[domain.unit_spans(text)[1][0]:]
+    refused = first_refusal(guide, text)
+    assert refused is None, f"the guide refuses the validation split at {refused}"
+    return len(text)
 
 
 def check_domain(domain: Domain, valid: Sequence[str] | str, invalid: Sequence[str] | str) -> None:
     """Check ``domain`` against the contract: a valid corpus spec; post-processing maps str to
     str; its units are spans within the text, and each known-good sample holds one; its guide,
-    if it has one, allows each known-good sample; its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
+    if it has one, allows each known-good sample and each held-out unit of its corpus (when at
+    hand); its scorer accepts the known-good ``valid`` samples and rejects the ``invalid`` ones,
     calls an empty sample invalid with the category "empty", returns one Score per sample
     with a bool verdict, a number in [0, 1] and a category, and is deterministic."""
     valid = [valid] if isinstance(valid, str) else list(valid)
