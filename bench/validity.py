@@ -3,8 +3,8 @@ draw 256 samples at the run's settings (seed fixed) and judge them; then again w
 the warm start and the stop at units turned off, for their effect. With ``--guided``, the same
 256 samples are drawn again with the domain's guide instead of those two variants: its valid
 rate beside the raw one, what it costs (the samples' negative log-likelihood per character
-under the model, novelty, the longest copy) and the sampling speed of a batch of 64, raw and
-guided, each timed alone.
+under the model, novelty, the longest copy) and the sampling speed raw and guided
+(bench/guided_speed.py: 64 streams of the same length).
 
     PLAYGROUND_CORPORA=/work/shared/corpora python bench/validity.py [--budget 600] [--domains names,c]
         [--keep DIR | --from DIR] [--sample KEY=VALUE ...] [--train KEY=VALUE ...] [--guided]
@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from guided_speed import speeds
 from playground.events import EvalCompleted, RunFinished, StepCompleted
 
 DOMAINS = ("shakespeare", "names", "latex", "c", "wikipedia")
 SAMPLES, SEED = 256, 20261202
-SPEED_BATCH = 64  # streams per batch when timing sampling
 
 
 def train(domain, budget: float, run_dir: Path, settings: dict) -> dict:
@@ -96,21 +96,8 @@ def guided_figures(domain, folder: Path, overrides: dict, raw_generation) -> dic
                                                         "categories")}
     result["guided_stuck"] = sum(generation.stuck)
     result["raw_nll_per_char"], result["guided_nll_per_char"] = mean_nll(raw_generation), mean_nll(generation)
-    raw_speed, guided_speed = (chars_per_s(domain, folder / "run", {**overrides, "guided": g}) for g in (False, True))
-    result.update(chars_per_s_raw=raw_speed, chars_per_s_guided=guided_speed,
-                  guided_speed_ratio=round(guided_speed / raw_speed, 3))
+    result.update(speeds(domain, folder / "run", overrides))
     return result
-
-
-def chars_per_s(domain, run_dir: Path, settings: dict) -> float:
-    """Characters generated per second by a batch of SPEED_BATCH streams (after a warm-up batch)."""
-    from playground.sampling import load_sampler
-
-    sampler = load_sampler(run_dir, {**settings, "n": SPEED_BATCH, "seed": SEED + 1}, domain)
-    sampler.drawn()  # first use: the guide is built, the warm-ups are read
-    started = time.perf_counter()
-    _, generation = sampler.drawn()
-    return round(sum(generation.chars) / (time.perf_counter() - started), 1)
 
 
 def sampled(domain, folder: Path, overrides: dict, guided: bool = False) -> dict:

@@ -11,6 +11,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def bench(name: str):
+    if str(BENCH) not in sys.path:  # as when run as a script: the benchmarks import each other
+        sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -32,6 +34,16 @@ def test_the_leaderboard_trains_samples_and_judges_a_domain(with_corpora, tmp_pa
             "mean_chars", "longest_copy_median", "val_loss", "steps", "settings"} <= set(result)
     assert result["ceiling"] == 1.0 and result["steps"] > 0
     assert result["settings"]["warm"] is False and "zero_state" not in result  # names samples from a zero state
+
+
+def test_the_leaderboard_sets_guided_samples_beside_the_raw_ones(with_corpora, tmp_path):
+    from playground import plugins
+
+    result = bench("validity").run_domain(plugins.host().domains["names"], 3, tmp_path, {}, {}, guided=True)
+    assert {"guided_valid", "guided_valid_over_ceiling", "guided_nll_per_char", "raw_nll_per_char", "guided_novel",
+            "guided_stuck", "chars_per_s_raw", "chars_per_s_guided", "guided_speed_ratio"} <= set(result)
+    assert result["guided_valid"] == 1.0  # a guided name is always 2 to 20 letters
+    assert (tmp_path / "samples-guided.json").exists()
 
 
 def test_the_failure_report_gives_the_valid_rate_by_length(tmp_path):
