@@ -110,7 +110,11 @@ def test_a_real_ctrl_c_while_a_plugin_hangs_still_interrupts(tmp_path):
             time.sleep(0.05)
         assert started.exists(), "the plugin never started"
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
+        try:
+            stdout, stderr = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # fail, rather than wait forever on leaving the with
+            process.kill()
+            raise AssertionError("the command went on for 60 s after a SIGINT") from None
     assert process.returncode == 130
     assert stderr.strip() == "interrupted" and "Traceback" not in stdout
 

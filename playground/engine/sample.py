@@ -125,7 +125,8 @@ class Generation:
             if never_trained is not None:
                 logits[:, never_trained] = float("-inf")
             nxt, stuck, nll = self._pick(logits, guidance, generator)
-            for i, token in enumerate(nxt.tolist()):
+            tokens = nxt.tolist()
+            for i, token in enumerate(tokens):
                 if stuck[i] and not done[i]:
                     done[i] = self.stuck[i] = True
                 elif not done[i]:
@@ -137,7 +138,7 @@ class Generation:
             if all(done):
                 break
             if guidance is not None:
-                guidance.advance(nxt.tolist(), [i for i in range(cfg.n) if not done[i]])
+                guidance.advance(tokens, [i for i in range(cfg.n) if not done[i]])
             logits, state = model.step(nxt, state)
             logits = logits.float()
         self.capped = [not d or s for d, s in zip(done, self.stuck)]
