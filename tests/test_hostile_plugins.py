@@ -104,7 +104,7 @@ def test_a_real_ctrl_c_while_a_plugin_hangs_still_interrupts(tmp_path):
                                      "threading.Event().wait()\n")
     command = [sys.executable, "-m", "playground", "--plugins-dir", str(folder), "domains"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, plugins.TIMEOUT_ENV: "600"}) as process:
+                          env={**os.environ, plugins.TIMEOUT_ENV: "600", "PYTHONFAULTHANDLER": "1"}) as process:
         deadline = time.monotonic() + 60
         while not started.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -113,8 +113,9 @@ def test_a_real_ctrl_c_while_a_plugin_hangs_still_interrupts(tmp_path):
         try:
             stdout, stderr = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:  # fail, rather than wait forever on leaving the with
-            process.kill()
-            raise AssertionError("the command went on for 60 s after a SIGINT") from None
+            process.send_signal(signal.SIGABRT)  # faulthandler: every thread's stack to stderr
+            _, stderr = process.communicate(timeout=30)
+            raise AssertionError(f"the command went on for 60 s after a SIGINT:\n{stderr[-4000:]}") from None
     assert process.returncode == 130
     assert stderr.strip() == "interrupted" and "Traceback" not in stdout
 
