@@ -135,3 +135,18 @@ class RunFinished(Event):
     kind: ClassVar[str] = "run_finished"
     step: int
     reason: str  # "max_steps", "max_time", "interrupted", "stopped", "failed"
+
+
+KINDS = {cls.kind: cls for cls in Event.__subclasses__()}
+
+
+def from_dict(row: dict[str, Any]) -> Event | None:
+    """The event a ``to_dict()`` row (a line of metrics.jsonl) stands for; None for a row that
+    is not one (an unknown kind, a missing or extra field: a newer or a hand-edited log)."""
+    cls = KINDS.get(row.get("event"))
+    if cls is None:
+        return None
+    try:
+        return cls(**{k: v for k, v in row.items() if k != "event"})
+    except TypeError:
+        return None

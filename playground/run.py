@@ -21,8 +21,8 @@ from playground.domains import Domain, text_domain
 from playground.engine.config import RunConfig, apply, copy_config, resolve, validate
 from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
-from playground.events import (EvalCompleted, Event, RunFinished, SampleGenerated, SampleScored, SamplesDrawn,
-                               ScoringFailed, StepCompleted, ValidityMeasured)
+from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, SampleGenerated, SampleScored,
+                               SamplesDrawn, ScoringFailed, StepCompleted, ValidityMeasured)
 from playground.run_folder import RunFolder, find_checkpoint
 from playground.sampling import shaping
 
@@ -228,7 +228,8 @@ class Run:
         match event:
             case SampleGenerated() | SampleScored():
                 jsonl.append(self.folder.samples, event.to_dict())
-            case StepCompleted() | EvalCompleted() | ValidityMeasured() | ScoringFailed():
+            case (RunStarted() | StepCompleted() | EvalCompleted() | ValidityMeasured() | ScoringFailed()
+                  | RunFinished()):
                 jsonl.append(self.folder.metrics, event.to_dict())
         if self.tracker is not None:
             self.tracker.track_event(event)

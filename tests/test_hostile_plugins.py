@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -94,6 +95,16 @@ def test_all_of_them_at_once(tmp_path):
     assert not any(repr(name) in valid.stderr for name in FIVE | {"haiku"})
 
 
+def signal_masks(pid: int) -> str:
+    """Each thread's signal masks (ignored, caught, blocked, pending), from /proc."""
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        fields = dict(line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line)
+        lines.append(f"thread {task.name} {fields.get('Name', '').strip()}: "
+                     + " ".join(f"{k}={fields.get(k, '?').strip()}" for k in ("SigIgn", "SigCgt", "SigBlk", "SigPnd", "ShdPnd")))
+    return "\n".join(lines)
+
+
 def test_a_real_ctrl_c_while_a_plugin_hangs_still_interrupts(tmp_path):
     """KeyboardInterrupt raised by plugin code breaks the plugin; a real SIGINT reaches the main
     thread, which is waiting for the plugin, so the user can still stop the command."""
@@ -113,9 +124,10 @@ def test_a_real_ctrl_c_while_a_plugin_hangs_still_interrupts(tmp_path):
         try:
             stdout, stderr = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:  # fail, rather than wait forever on leaving the with
+            masks = signal_masks(process.pid)
             process.send_signal(signal.SIGABRT)  # faulthandler: every thread's stack to stderr
             _, stderr = process.communicate(timeout=30)
-            raise AssertionError(f"the command went on for 60 s after a SIGINT:\n{stderr[-4000:]}") from None
+            raise AssertionError(f"the command went on for 60 s after a SIGINT:\n{masks}\n{stderr[-4000:]}") from None
     assert process.returncode == 130
     assert stderr.strip() == "interrupted" and "Traceback" not in stdout
 
