@@ -474,6 +474,38 @@ def sweep(
         render_sweep(rows, out, guided)
 
 
+
+@command()
+def report(
+    runs: Annotated[list[Path], typer.Argument(help="One or more run folders (a run still training is read as it stands).",
+                                               show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    neuron: Annotated[Optional[str], _opt(
+        "The unit to colour the neuron view by, LAYER:UNIT (layers from 1) [default: the unit that "
+        "follows a feature of the text most closely].", "--neuron")] = None,
+    per_batch: Annotated[int, typer.Option("--samples", help="Samples shown from each validity batch.")] = 3,
+) -> None:
+    """One self-contained HTML file (opens offline): settings, loss and validity curves with the
+    95% interval and the ceiling (runs overlaid), verdicts over training, samples oldest first
+    with the first error marked, and a neuron view."""
+    from playground import report as html_report
+    from playground.atomic import write_text_atomic
+    from playground.report_neurons import Unit
+    from playground.run_history import read
+
+    if per_batch < 0:
+        raise PlaygroundError("--samples must be 0 or more")
+    unit = Unit.parse(neuron) if neuron is not None else None
+    histories = [read(run) for run in runs]
+    with err.status("drawing the report…"):
+        page = html_report.build(histories, load_host().domains, unit, per_batch)
+    try:
+        write_text_atomic(output, page)
+    except OSError as exc:
+        raise PlaygroundError(f"cannot write {output}: {exc.strerror or exc}") from None
+    out.print(f"wrote {output} ({len(page) / 1024:.0f} KiB) for {', '.join(h.name for h in histories)}")
+
+
 # -- tui ---------------------------------------------------------------------------------
 
 @command()

@@ -109,6 +109,20 @@ class RunFolder:
     def release(handle: int) -> None:
         os.close(handle)
 
+    def in_use(self) -> bool:
+        """Whether a run holds the folder's lock now (it is being written)."""
+        try:
+            handle = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except OSError:
+            return True
+        finally:
+            os.close(handle)
+
     def check_fresh(self) -> None:
         """A new run may start here: the folder holds no run, and nothing but a run's files."""
         if self.holds_run():

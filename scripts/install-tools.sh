@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install the external tools the scorers use, if they are missing (from Debian): pdflatex (TeX
 # Live), bwrap (bubblewrap, the jail pdflatex runs in; without it the latex scorer falls back to
-# a structural check) and strace (the hostile-input tests watch pdflatex's file calls with it).
+# a structural check), strace (the hostile-input tests watch pdflatex's file calls with it) and
+# chromium (the report test opens `playground report`'s page in a real headless browser).
 set -euo pipefail
 packages=()
 command -v pdflatex >/dev/null 2>&1 ||
   packages+=(texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)
 command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
 command -v strace >/dev/null 2>&1 || packages+=(strace)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 if [ ${#packages[@]} = 0 ]; then
   exit 0
 fi
