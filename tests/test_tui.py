@@ -11,7 +11,9 @@ from playground.tui.app import PlaygroundApp
 from playground.tui.messages import SamplesScored
 from playground.tui.neuron_screen import NeuronScreen
 from playground.tui.screens import HelpScreen, SampleScreen
-from playground.tui.widgets import DomainPicker, NowPanel, SampleStream, Settings, bars
+from playground.run_folder import RunFolder
+from playground.tui.plot import Plot
+from playground.tui.widgets import DomainPicker, NowPanel, SampleStream, Settings
 
 TINY = {"layers": 1, "hidden": 32, "embed": 16, "seq_len": 16, "batch_size": 8, "warmup": 5, "max_steps": 4000,
         "eval_every": 20, "score_samples": 8, "length": 40}
@@ -246,8 +248,14 @@ def test_open_a_checkpoint_sample_it_and_explore_neurons(with_corpora, tmp_path)
     async def scenario():
         app = Recording(None, {}, checkpoint=tmp_path / "run")
         async with app.run_test(size=(100, 30)) as pilot:
+            state = app.controller.state  # the run's logs, replayed
+            assert state.status == "opened" and state.step == 20 and len(state.loss) == 20
+            assert [step for step, _ in state.val_loss.points] == [20]
+            await until(pilot, lambda: app.query_one(SampleStream).row_count == 8)  # its scored batch
+            assert {r.step for r in app.query_one(SampleStream).records.values()} == {20}
+            assert [len(line.points) for line in app.query_one("#loss-plot", Plot).figure.lines] == [1, 20]
             await pilot.press("n")
-            await until(pilot, lambda: app.query_one(SampleStream).row_count == 1)
+            await until(pilot, lambda: app.query_one(SampleStream).row_count == 9)
             await pilot.press("v")
             screen = app.screen
             assert isinstance(screen, NeuronScreen)
@@ -263,12 +271,6 @@ def test_open_a_checkpoint_sample_it_and_explore_neurons(with_corpora, tmp_path)
             assert isinstance(app.screen, SampleScreen)
 
     asyncio.run(scenario())
-
-
-def test_bars_scale_and_squeeze():
-    assert bars([0.0, 0.5, 1.0], 10, 0.0, 1.0) == "▁▅█"
-    assert len(bars(list(range(100)), 10)) == 10
-    assert bars([], 5) == ""
 
 
 def test_a_missing_pdflatex_is_a_warning(with_corpora, monkeypatch, tmp_path):
@@ -493,7 +495,7 @@ def test_g_turns_guided_sampling_on_mid_run_and_charts_raw_and_guided(with_corpo
             await pilot.press("g")
             assert app.guided and app.controller.steering.guided is True
             await until(pilot, lambda: len(app.controller.state.guided) >= 1)
-            assert app.controller.state.guided[-1] == 1.0  # a guided name is always 2-20 letters
+            assert app.controller.state.guided.last == 1.0  # a guided name is always 2-20 letters
             await until(pilot, lambda: any(r.guided for r in app.query_one(SampleStream).records.values()))
             assert "guided" in str(app.query_one("#status").render())
             await pilot.press("s")
@@ -515,3 +517,39 @@ def test_g_on_a_domain_without_a_guide_is_a_warning(with_corpora, tmp_path):
             assert not app.guided and ("warning", "the text domain has no guide") in app.shown
 
     asyncio.run(scenario())
+
+
+def test_an_opened_run_folder_is_followed_as_it_grows_and_as_a_resume_cuts_it_back(with_corpora, tmp_path):
+    """The charts take in lines another process appends (a line half written waits), the
+    status says the folder is being written while its lock is held, and a log cut back by a
+    resume is read again from its start."""
+    from playground.run import run_training
+
+    list(run_training(plugins.host().domains["names"], {**TINY, "max_steps": 20}, tmp_path / "run"))
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    whole = metrics.read_text()
+    first, rest = whole[:len(whole) // 2], whole[len(whole) // 2:]
+    metrics.write_text(first)
+    held = [RunFolder(tmp_path / "run").claim()]  # as a run still writing it would
+
+    async def scenario():
+        app = Recording(None, {}, checkpoint=tmp_path / "run")
+        async with app.run_test(size=(100, 30)) as pilot:
+            state = app.controller.state
+            await until(pilot, lambda: state.status == "following")
+            before = state.step
+            assert 0 < before < 20
+            with metrics.open("a") as log:
+                log.write(rest)
+            await until(pilot, lambda: state.step == 20)
+            RunFolder.release(held.pop())
+            await until(pilot, lambda: state.status == "opened")
+            metrics.write_text(first)  # a resume from an earlier checkpoint cuts the log back
+            await until(pilot, lambda: app.controller.state is not state)
+            assert app.controller.state.step == before
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        for handle in held:
+            RunFolder.release(handle)

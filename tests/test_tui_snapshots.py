@@ -1,4 +1,4 @@
-"""Snapshots of the TUI's main screens at 80x24 and 120x36, from canned events (no training).
+"""Snapshots of the TUI's main screens at 80x24 and 120x40, from canned events (no training).
 
 Regenerate after an intended change: python -m pytest tests/test_tui_snapshots.py --snapshot-update
 """
@@ -25,7 +25,9 @@ def canned_run(app: PlaygroundApp, guided: bool = False) -> None:
         if step % 100 == 0:
             state.update(EvalCompleted(step, 2.0 + 300 / (step + 200), 2.1 + 300 / (step + 200), True))
             valid = min(1.0, 0.6 + step / 1500)
-            state.update(ValidityMeasured(step, 32, round(valid * 32), valid, None, 1.0, None, 0.8, None, ceiling=1.0))
+            low, high = max(0.0, valid - 0.15), min(1.0, valid + 0.1)  # about a Wilson interval at n = 32
+            state.update(ValidityMeasured(step, 32, round(valid * 32), valid, [low, high], 1.0, None, 0.8, None,
+                                          ceiling=0.97))
             if guided:
                 state.update(ValidityMeasured(step, 32, 32, 1.0, None, 1.0, None, 0.7, None, ceiling=1.0, guided=True))
     records = []
@@ -59,7 +61,7 @@ def test_main_screen_uses_a_larger_terminal(snap_compare, with_corpora):
         canned_run(pilot.app)
         await pilot.pause()
 
-    assert snap_compare(names_app(), terminal_size=(120, 36), run_before=run_before)
+    assert snap_compare(names_app(), terminal_size=(120, 40), run_before=run_before)
 
 
 def test_main_screen_training_raw_and_guided(snap_compare, with_corpora):

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
@@ -26,12 +26,14 @@ from playground.tui.controller import RunController
 from playground.tui.keys import bindings
 from playground.tui.messages import CorpusFetched, Judged, Notice, RunEvent, SamplesScored, TrainingFailed
 from playground.tui.screens import HelpScreen, SampleScreen
-from playground.tui.widgets import (Chart, DomainPicker, FetchBar, NowPanel, SampleStream, Settings, plot_run, shown,
-                                    status_line)
+from playground.tui.charts import loss_figure, rates_figure, speed_figure
+from playground.tui.plot import Plot
+from playground.tui.widgets import DomainPicker, FetchBar, NowPanel, SampleStream, Settings, shown, status_line
 
 # Training holds the GIL in short bursts between torch ops; while the app runs it hands the GIL
 # over more often than every 5 ms (Python's default), so keys and redraws are not kept waiting.
 SWITCH_INTERVAL = 0.0005
+WIDE = 110  # columns from which the speed chart shows beside the loss and the rates
 
 
 def while_open(handler):
@@ -74,8 +76,9 @@ class PlaygroundApp(App):
                 yield Settings(id="settings")
             with Vertical(id="main"):
                 with Horizontal(id="charts"):
-                    yield Chart(("loss", "val"), id="loss-chart")
-                    yield Chart(("valid", "guided", "unique", "novel"), optional=("guided",), id="rate-chart")
+                    yield Plot(id="loss-plot")
+                    yield Plot(id="rates-plot")
+                    yield Plot(id="speed-plot")
                 yield NowPanel("press [b]s[/b] to train, [b]n[/b] to sample, [b]?[/b] for help", id="now")
                 yield SampleStream(id="stream")
         yield Static(id="status")
@@ -97,12 +100,14 @@ class PlaygroundApp(App):
         self.query_one(DomainPicker).show(self.domains, self.wanted)
         self.query_one(DomainPicker).focus()
         self.ticker = self.set_interval(0.25, self.refresh_live)
+        self.follower = self.set_interval(0.5, self.follow_opened)
         self.refresh_live()
 
     def on_unmount(self) -> None:
         """However the app ends, a run still going stops (with its checkpoint) rather than
         waiting forever, paused, in its thread."""
         self.ticker.stop()
+        self.follower.stop()
         self.controller.stop()
         sys.setswitchinterval(self.switch_interval)
 
@@ -202,12 +207,24 @@ class PlaygroundApp(App):
         steering = self.controller.steering
         try:
             status = self.query_one("#status", Static)
-            loss, rates = self.query_one("#loss-chart", Chart), self.query_one("#rate-chart", Chart)
+            plots = [(self.query_one(f"#{name}-plot", Plot), figure)
+                     for name, figure in (("loss", loss_figure), ("rates", rates_figure), ("speed", speed_figure))]
             temperature = (steering.temperature if steering else None) or self.temperature
         except NoMatches:  # a last tick while the app closes
             return
         status.update(status_line(state, temperature, self.guided))
-        plot_run(state, loss, rates)
+        for plot, figure in plots:
+            if plot.display:
+                plot.show(figure(state))
+
+    def follow_opened(self) -> None:
+        """An opened run folder's new log lines onto the charts and the sample stream."""
+        if self.controller.follow():
+            self.query_one(SampleStream).reset()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The speed chart only where the three fit side by side."""
+        self.query_one("#speed-plot", Plot).display = event.size.width >= WIDE
 
     # -- sampling and steering --------------------------------------------------------
 

@@ -8,7 +8,7 @@ run cannot flood it; a validity batch's verdicts come as one message.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Mapping
@@ -21,8 +21,23 @@ from playground.engine.config import SampleConfig, validate_sample
 from playground.engine.steering import Steering
 from playground.events import (CheckpointSaved, Event, RunFinished, RunStarted, SampleGenerated, SampleScored,
                                SampleStreamed, ScoringFailed, ValidityMeasured)
+from playground.run_folder import RunFolder
+from playground.tui.follow import LogFollower
 from playground.tui.messages import RunEvent, SamplesScored, TrainingFailed, said
 from playground.tui.state import LIVE, RunState, SampleRecord
+
+
+@dataclass
+class Watched:
+    """An opened run folder: the state drawn from its logs, and where reading them got to."""
+
+    folder: RunFolder
+    state: RunState
+    metrics: LogFollower = field(init=False)
+    samples: LogFollower = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics, self.samples = LogFollower(self.folder.metrics), LogFollower(self.folder.samples)
 
 
 class RunController:
@@ -36,6 +51,7 @@ class RunController:
         self.domain: Domain | None = None  # the run's domain, or the opened checkpoint's
         self.checkpoint: Path | None = None  # the latest to sample from and explore
         self._scored: list[SampleRecord] = []  # the validity batch arriving
+        self.watched: Watched | None = None  # the run folder opened, its logs read as they grow
 
     @property
     def training(self) -> bool:
@@ -48,12 +64,34 @@ class RunController:
 
         checkpoint, domain = find_checkpoint(path, "best", "last"), run_domain(path, domains, required=False)
         self.checkpoint, self.domain = checkpoint, domain
+        if (folder := RunFolder.of(path)) is not None and folder.path.is_dir():
+            self.state = RunState(status="opened")
+            self.watched = Watched(folder, self.state)
+            self.follow()
+
+    def follow(self) -> bool:
+        """Take in what the opened run folder's logs gained (the TUI calls this on a timer);
+        whether they started over, so that what was shown of them goes."""
+        watched = self.watched
+        if watched is None or watched.state is not self.state:  # none opened, or a run started since
+            return False
+        restarted, events = watched.metrics.read()
+        if restarted:
+            self.state = watched.state = RunState(status="opened")
+        for event in events:
+            watched.state.update(event)
+        watched.state.move("following" if watched.folder.in_use() else "opened", came_from=("opened", "following"))
+        restarted_samples, samples = watched.samples.read()
+        records = [SampleRecord(e.step, e.text, e.score, e.novel, e.guided) for e in samples if isinstance(e, SampleScored)]
+        if records:
+            self.app.post_message(SamplesScored(records))
+        return restarted or restarted_samples
 
     def start(self, domain: Domain, flags: Mapping[str, Any]) -> None:
         """Train ``domain`` with ``flags`` (as `playground train` takes them) in a thread. The
         checkpoint opened or saved before goes: only this run's checkpoints replace it."""
         state, steering = RunState(status="starting"), Steering(temperature=flags.get("temperature"))
-        self.state, self.steering = state, steering
+        self.state, self.steering, self.watched = state, steering, None
         self.domain, self.run, self.checkpoint, self._scored = domain, None, None, []
         self.app.run_worker(partial(self._train, domain, dict(flags), state, steering), name="training",
                             group="training", thread=True, exclusive=True, exit_on_error=False)

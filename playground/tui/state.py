@@ -10,7 +10,7 @@ from typing import Any
 from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, StepCompleted,
                                ValidityMeasured)
 
-HISTORY = 400  # points kept per curve
+HISTORY = 400  # points kept per curve: between HISTORY and twice as many
 LIVE = ("starting", "training", "paused", "stopping")  # a run under way; after it: finished or failed
 
 
@@ -26,6 +26,48 @@ class SampleRecord:
 
 
 @dataclass
+class Curve:
+    """One chart line's points, (step, value, ...), oldest first. Past 2 x HISTORY points,
+    neighbours merge into their mean and each point from then on is the mean of twice as many
+    values: the whole run's shape stays, evenly spaced, in bounded memory."""
+
+    kept: list[tuple[float, ...]] = field(default_factory=list)
+    stride: int = 1  # values per kept point
+    pending: list[tuple[float, ...]] = field(default_factory=list)  # the values of the next one
+
+    def add(self, step: float, *values: float) -> None:
+        self.pending.append((step, *values))
+        if len(self.pending) == self.stride:
+            self.kept.append(mean(self.pending))
+            self.pending = []
+            if len(self.kept) > 2 * HISTORY:
+                self.kept, self.stride = halved(self.kept), 2 * self.stride
+
+    @property
+    def points(self) -> list[tuple[float, ...]]:
+        return self.kept + [mean(self.pending)] * bool(self.pending)
+
+    def __len__(self) -> int:
+        return len(self.kept) + bool(self.pending)
+
+    @property
+    def last(self) -> float | None:
+        """The newest point's (first) value."""
+        return self.points[-1][1] if self else None
+
+
+def mean(points: list[tuple[float, ...]]) -> tuple[float, ...]:
+    return tuple(sum(column) / len(points) for column in zip(*points))
+
+
+def halved(points: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
+    """Pairs of neighbours merged into their mean, counted from the oldest; an odd newest point
+    stays as it is."""
+    even = len(points) - len(points) % 2
+    return [mean(list(pair)) for pair in zip(points[0:even:2], points[1:even:2])] + points[even:]
+
+
+@dataclass
 class RunState:
     status: str = "idle"  # idle | starting | training | paused | stopping | finished | failed
     run_dir: str = ""
@@ -35,12 +77,14 @@ class RunState:
     max_time: float | None = None
     elapsed: float = 0.0
     chars_per_s: float = 0.0
-    loss: list[float] = field(default_factory=list)  # per step (thinned to HISTORY points)
-    val_loss: list[float] = field(default_factory=list)  # per eval
-    valid: list[float] = field(default_factory=list)  # per validity measurement
-    unique: list[float] = field(default_factory=list)
-    novel: list[float] = field(default_factory=list)
-    guided: list[float] = field(default_factory=list)  # valid rate of the guided batches
+    loss: Curve = field(default_factory=Curve)  # (step, loss) per step
+    val_loss: Curve = field(default_factory=Curve)  # (step, loss) per eval
+    valid: Curve = field(default_factory=Curve)  # (step, rate) per validity measurement
+    valid_ci: Curve = field(default_factory=Curve)  # (step, low, high): the valid rate's Wilson 95% interval
+    unique: Curve = field(default_factory=Curve)
+    novel: Curve = field(default_factory=Curve)
+    guided: Curve = field(default_factory=Curve)  # valid rate of the guided batches
+    speed: Curve = field(default_factory=Curve)  # (step, chars/s) per step
     ceiling: float | None = None  # what real held-out units score, from the last measurement
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -66,17 +110,19 @@ class RunState:
                     self.max_time = event.config["train"]["max_time"]
                 case StepCompleted():
                     self.step, self.elapsed, self.chars_per_s = event.step, event.elapsed_s, event.chars_per_s
-                    self.loss.append(event.loss)
-                    if len(self.loss) > 2 * HISTORY:  # keep the whole run's shape: halve the resolution
-                        self.loss = self.loss[1::2]
+                    self.loss.add(event.step, event.loss)
+                    self.speed.add(event.step, event.chars_per_s)
                 case EvalCompleted():
-                    self.val_loss.append(event.val_loss)
+                    self.val_loss.add(event.step, event.val_loss)
                 case ValidityMeasured(guided=True) if event.valid_rate is not None:
-                    self.guided.append(event.valid_rate)
+                    self.guided.add(event.step, event.valid_rate)
                 case ValidityMeasured() if event.valid_rate is not None:  # None: every checker was starved
-                    self.valid.append(event.valid_rate)
-                    self.unique.append(event.unique_rate or 0.0)
-                    self.novel.append(event.novel_rate or 0.0)
+                    self.valid.add(event.step, event.valid_rate)
+                    if event.valid_ci is not None:
+                        self.valid_ci.add(event.step, *event.valid_ci)
+                    for curve, rate in ((self.unique, event.unique_rate), (self.novel, event.novel_rate)):
+                        if rate is not None:  # None: no sample was valid, so none is unique or new
+                            curve.add(event.step, rate)
                     self.ceiling = event.ceiling
                 case RunFinished():
                     self._move("finished", LIVE)

@@ -154,46 +154,6 @@ class Settings(Vertical):
             return None
 
 
-BLOCKS = " ▁▂▃▄▅▆▇█"
-
-
-def bars(values: list[float], width: int, low: float | None = None, high: float | None = None) -> str:
-    """A one-line bar chart of ``values`` squeezed (bucket means) or kept to ``width`` columns,
-    on the scale ``low``..``high`` (default: their own range)."""
-    if not values or width <= 0:
-        return ""
-    if len(values) > width:
-        step = len(values) / width
-        values = [sum(chunk) / len(chunk) for chunk in
-                  (values[int(i * step): max(int((i + 1) * step), int(i * step) + 1)] for i in range(width))]
-    low = min(values) if low is None else low
-    high = max(values) if high is None else high
-    span = (high - low) or 1.0
-    return "".join(BLOCKS[1 + round((min(max(v, low), high) - low) / span * 7)] for v in values)
-
-
-class Chart(Vertical):
-    """A labelled one-line bar chart per curve; the ``optional`` ones show once they have values."""
-
-    def __init__(self, names: tuple[str, ...], optional: tuple[str, ...] = (), **kwargs):
-        super().__init__(**kwargs)
-        self.names, self.optional = names, optional
-
-    def compose(self) -> ComposeResult:
-        for name in self.names:
-            label, line = Label(name, id=f"label-{name}", classes="chart-label"), Static(id=f"bars-{name}", classes="chart")
-            label.display = line.display = name not in self.optional
-            yield label
-            yield line
-
-    def plot(self, name: str, values: list[float], shown: str, scale: tuple[float, float] | None = None) -> None:
-        line, label = self.query_one(f"#bars-{name}", Static), self.query_one(f"#label-{name}", Label)
-        if name in self.optional:
-            line.display = label.display = bool(values)
-        line.update(bars(values, line.size.width, *(scale or (None, None))))
-        label.update(f"{name} {shown}")
-
-
 def verdict(score: dict[str, Any], *, short: bool = False) -> Text:
     """✓ or ✗ in colour; unless ``short``, with "valid" or the error category."""
     if score["valid"]:
@@ -229,19 +189,6 @@ class SampleStream(DataTable):
                          Text(printable(record.score["category"])), Text(preview), key=key)
         if following:
             self.move_cursor(row=self.row_count - 1)
-
-
-def plot_run(state: RunState, loss: Chart, rates: Chart) -> None:
-    """The training and validation loss, and the validity rates on a 0..1 scale."""
-    with state.lock:
-        loss.plot("loss", list(state.loss), f"{state.loss[-1]:.3f}" if state.loss else "")
-        loss.plot("val", list(state.val_loss), f"{state.val_loss[-1]:.3f}" if state.val_loss else "")
-        for name in ("valid", "guided", "unique", "novel"):
-            values = list(getattr(state, name))
-            shown = f"{values[-1]:.0%}" if values else ""
-            if name in ("valid", "guided") and values and state.ceiling is not None:
-                shown += f" (real {state.ceiling:.0%})"
-            rates.plot(name, values, shown, scale=(0.0, 1.0))
 
 
 def status_line(state: RunState, temperature: float | None, guided: bool = False) -> str:
