@@ -138,13 +138,13 @@ def _evolution(run: RunHistory, domain: Domain | None, per_batch: int) -> str:
     return "".join(parts)
 
 
-def _sample(text: str, score: Mapping, refusal: Callable[[str], int | None]) -> str:
+def _sample(text: str, score: Mapping, refusal: Callable[[str], int | None] | None) -> str:
     valid, category = bool(score.get("valid")), str(score.get("category", ""))
     kind = "valid" if valid else "undetermined" if category == "undetermined" else "invalid"
     verdict = ("✓ valid" if valid else f"? no verdict: {score.get('detail', '')}" if kind == "undetermined"
                else f"✗ {category}: {score.get('detail', '')}")
     shown = html.escape(text)
-    if kind == "invalid" and text:
+    if kind == "invalid" and text and refusal is not None:
         at = refusal(text)
         where = len(text) if at is None else at
         tip = ("the domain's guide first refuses this character" if at is not None
@@ -155,15 +155,16 @@ def _sample(text: str, score: Mapping, refusal: Callable[[str], int | None]) -> 
             f"<pre>{shown or '<i>(empty)</i>'}</pre></div>")
 
 
-def _refusal_finder(domain: Domain | None, config: Mapping) -> Callable[[str], int | None]:
-    """Where ``domain``'s guide first refuses a text (run as plugin code); never, without a guide."""
+def _refusal_finder(domain: Domain | None, config: Mapping) -> Callable[[str], int | None] | None:
+    """Where ``domain``'s guide first refuses a text (run as plugin code; None where it refuses
+    none of it); no finder for a domain without a guide."""
     import inspect
 
     from playground.guide import walk
     from playground.scoring import plugin_call
 
     if domain is None or domain.guide is None:
-        return lambda text: None
+        return None
     factory, length = domain.guide, int(config.get("sample", {}).get("length", 2000))
     told = "length" in inspect.signature(factory).parameters
     guide = plugin_call(domain.name, "guide", lambda: factory(length=length) if told else factory())

@@ -57,3 +57,18 @@ def test_the_failure_report_gives_the_valid_rate_by_length(tmp_path):
     assert [g["chars"] for g in groups] == [[10, 20], [30, 40], [60, 70], [80, 90]]
     assert [g["valid"] for g in groups] == [1.0, 1.0, 0.0, 0.0]
     assert groups[-1]["failing"] == {"environment-mismatch": 2} and groups[0]["failing"] == {}
+
+
+def test_the_tui_benchmarks_train_in_the_tui_and_time_a_chart_frame(with_corpora, tmp_path, monkeypatch):
+    import asyncio
+
+    from playground import plugins
+
+    throughput, plot = bench("tui_throughput"), bench("tui_plot")
+    monkeypatch.setenv("PLAYGROUND_HOME", str(tmp_path))
+    names = plugins.host().domains["names"]
+    tiny = {"layers": 1, "hidden": 32, "embed": 16, "seq_len": 16, "batch_size": 8, "max_steps": 12,
+            "eval_every": 6, "score_samples": 4, "length": 40}
+    assert throughput.headless(names, tiny, tmp_path / "headless") > 0
+    assert asyncio.run(throughput.in_tui(names, tiny, (80, 24))) > 0
+    assert asyncio.run(plot.measure("native", plot.native, (40, 10), 3))["frame_ms_median"] > 0

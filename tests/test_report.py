@@ -177,6 +177,8 @@ def test_the_first_error_is_where_the_domain_s_guide_first_refuses():
     assert ends_open.endswith('Good<mark class="first-error" title="the guide allows every character: what is '
                               'wrong is left open at the end">⟂</mark></pre></div>')
     assert "first-error" not in _sample("ROMEO:\nGood.\n", {"valid": True}, refusal)
+    assert _refusal_finder(None, {}) is None  # a domain without a guide: no mark at all
+    assert "first-error" not in _sample("Good", {"valid": False, "category": "x"}, None)
 
 
 def test_hostile_text_in_a_run_stays_text(tiny_run, tmp_path):
