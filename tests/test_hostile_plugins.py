@@ -114,8 +114,12 @@ def test_a_real_ctrl_c_while_a_plugin_hangs_still_interrupts(tmp_path):
     (folder / "stuck.py").write_text(f"import pathlib, threading\npathlib.Path({str(started)!r}).touch()\n"
                                      "threading.Event().wait()\n")
     command = [sys.executable, "-m", "playground", "--plugins-dir", str(folder), "domains"]
+    # As from a terminal: SIGINT at its default disposition. A suite started in the background
+    # (as CI may start it) has SIGINT ignored, its children inherit that, and Python then leaves
+    # it ignored, as it should for a background job: the failure three CI runs saw.
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, plugins.TIMEOUT_ENV: "600", "PYTHONFAULTHANDLER": "1"}) as process:
+                          env={**os.environ, plugins.TIMEOUT_ENV: "600", "PYTHONFAULTHANDLER": "1"},
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) as process:
         deadline = time.monotonic() + 60
         while not started.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
