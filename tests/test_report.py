@@ -158,12 +158,24 @@ def test_a_run_still_being_written_is_a_snapshot(tiny_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_ddp_run_folder_reports_like_any_other(tmp_path):
+def test_a_ddp_run_folder_reports_and_opens_in_the_tui_like_any_other(tmp_path):
+    import asyncio
+
+    from playground.tui.app import PlaygroundApp
+
     run = trained(tmp_path / "ddp", "--nproc", "2", "--batch-size", "8")
     page = report(tmp_path, run)
     assert [e[2].split(":")[0] for e in page.find("h4")] == ["Step 20", "Step 40"]
     assert "ended: max_steps" in page.section("settings")[2]
     assert len([e for e in page.find("span") if e[3] == "neurons"]) > 500
+
+    async def opened():
+        app = PlaygroundApp(None, {}, checkpoint=run)
+        async with app.run_test(size=(80, 24)):
+            state = app.controller.state
+            return state.status, state.step, [step for step, _ in state.val_loss.points], len(state.valid)
+
+    assert asyncio.run(opened()) == ("opened", 40, [20, 40], 2)
 
 
 def test_the_first_error_is_where_the_domain_s_guide_first_refuses():
