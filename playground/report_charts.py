@@ -54,7 +54,7 @@ def _label(run: RunHistory, runs: Sequence[RunHistory], what: str) -> str:
 
 def loss_chart(runs: Sequence[RunHistory]) -> str:
     """Training loss per step (thin) and validation loss per eval (dots), log-scaled."""
-    fig, ax = _figure("Loss", "nats per character (log scale)")
+    fig, ax = _figure("Loss", "nats/char (log scale)")
     for index, run in enumerate(runs):
         colour = f"C{index}"
         xs, ys = thinned([s.step for s in run.steps], [s.loss for s in run.steps])

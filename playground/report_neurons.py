@@ -30,10 +30,13 @@ class Unit:
 
 
 def shade(value: float) -> str:
-    """The background colour of an activation in [-1, 1]: white at 0."""
+    """The colours of an activation in [-1, 1]: a background white at 0, red towards +1, blue
+    towards -1, and white text on the deep blues, where black would not read."""
     v = max(-1.0, min(1.0, value))
     fade = int(255 * (1 - abs(v)))
-    return f"rgb(255,{fade},{fade})" if v > 0 else f"rgb({fade},{fade},255)"
+    if v > 0:
+        return f"background:rgb(255,{fade},{fade})"
+    return f"background:rgb({fade},{fade},255)" + (";color:#fff" if v < -0.65 else "")
 
 
 def neuron_html(run_dir: Path, domain: Domain | None, wanted: Unit | None) -> str:
@@ -83,5 +86,5 @@ def _chosen(trace, wanted: Unit | None) -> tuple[Unit, str]:
 def _span(char: str, value: float, top: list[tuple[str, float]]) -> str:
     guesses = ", ".join(f"{c!r} {p:.0%}" for c, p in top)
     title = html.escape(f"{value:+.2f} · next: {guesses}", quote=True)
-    shown = "⏎\n" if char == "\n" else html.escape(char)
-    return f'<span style="background:{shade(value)}" title="{title}">{shown}</span>'
+    shown = "↵\n" if char == "\n" else html.escape(char)  # ⏎ is missing from common fonts
+    return f'<span style="{shade(value)}" title="{title}">{shown}</span>'
