@@ -241,8 +241,9 @@ def launch_torchrun(nproc: int) -> int:
             skip = True
             continue
         args.append(arg)
+    # "--": torchrun's own parser reads none of ours (it would take --log for an abbreviated --log-dir)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           *_leave_ctrl_c_to_workers(), "-m", "playground", *args]
+           *_leave_ctrl_c_to_workers(), "-m", "--", "playground", *args]
     # torchrun puts its workers in sessions of their own and answers Ctrl-C by killing them. Here
     # it ignores Ctrl-C (SIG_IGN is inherited), and this process passes it on to the workers as
     # SIGTERM, which they answer by stopping together, with a checkpoint, once training runs.
@@ -299,6 +300,10 @@ def train(
         "-m playground train ...` (several machines: run torchrun yourself, see the README).",
         show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON event per line.")] = False,
+    log: Annotated[Optional[list[str]], typer.Option(
+        "--log", metavar="TRACKER[:DIR]", show_default=False, help=escape(
+            "Also log the run to a tracker: tensorboard[:DIR] writes TensorBoard event files into DIR "
+            "[default: RUN_FOLDER/tensorboard] (needs the tensorboard package)."))] = None,
     *,
     settings: dict,
 ) -> None:
@@ -307,6 +312,9 @@ def train(
 
     Ctrl-C saves a checkpoint and stops; `--resume RUN_DIR` continues bit for bit.
     """
+    from playground import trackers
+
+    wanted = trackers.parse(log or [])  # before torch: a bad --log is one line
     if nproc is not None:
         raise typer.Exit(launch_torchrun(nproc))
     from playground.console import render_training
@@ -316,6 +324,8 @@ def train(
     if domain is None and resume is None:
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
     host = load_host()
+    if launched().main:  # only rank 0 is given events; only it makes the trackers
+        trackers.attach(host, wanted)
     target = resolve_domain(domain) if domain is not None else run_domain(resume, host.domains)
     events = run_training(target, settings, out_dir, resume, config_file, allow_changed_corpus, tracker=host)
     world = launched()
