@@ -2,10 +2,11 @@
 tick labels (linear or log), braille lines (2x4 dots a cell), a shaded band (cell backgrounds)
 and a dashed level line, over an x axis whose labels sit on the axis line.
 
-Native rather than a library, on measurement (a 400-point loss chart at 120x12, one frame:
-this module 1.6 ms to draw; textual-plot 4.8 ms, with no log scale and no band; plotext via
-textual-plotext 14 ms, and its builds grow in memory over a long run, plotext#74, #216). A
-chart is drawn again only when its Figure changes or it is resized.
+Native rather than a library, on measurement (bench/tui_plot.py: a 400-point loss curve in a
+60x12 widget, one frame updated and painted: this module 2.3 ms, textual-plot 6.3 ms, plotext
+through textual-plotext 9.8 ms, medians over 1,000 frames; none grew in memory once Textual's
+caches were full), and its band and dashed level are drawn as the charts need them.
+A chart is drawn again only when its Figure changes or it is resized.
 """
 
 from __future__ import annotations
