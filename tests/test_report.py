@@ -3,33 +3,17 @@ chromium (no network, no script), its DOM checked for every section and a screen
 several runs overlaid; a run still being written; a DDP run's folder; hostile text."""
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from engine_support import playground, trained
 
 from playground.run_folder import RunFolder
 
-TINY_RUN = ["--layers", "1", "--hidden", "32", "--embed", "16", "--seq-len", "32", "--batch-size", "8",
-            "--max-steps", "40", "--eval-every", "20", "--score-samples", "6", "--lr", "0.01"]
 pytestmark = pytest.mark.usefixtures("with_corpora")
-
-
-def playground(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "playground", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "NO_COLOR": "1"})
-
-
-def trained(folder: Path, *extra) -> Path:
-    """A tiny shakespeare run of 40 steps, scored twice, with 300-character samples."""
-    (short := folder.with_name(f"{folder.name}.toml")).write_text("length = 300\n")
-    result = playground("train", "shakespeare", *TINY_RUN, "--config", short, "--out", folder, *extra)
-    assert result.returncode == 0, result.stderr
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -10,27 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from engine_support import playground, trained
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-TINY_RUN = ["--layers", "1", "--hidden", "32", "--embed", "16", "--seq-len", "32", "--batch-size", "8",
-            "--max-steps", "40", "--eval-every", "20", "--score-samples", "6", "--lr", "0.01"]
 VERDICT = re.compile(r"^\*\*\d+\. (✓ valid|✗ \S+)\*\*", re.M)
 pytestmark = pytest.mark.usefixtures("with_corpora")
-
-
-def playground(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "playground", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "NO_COLOR": "1"})
-
-
-def train(folder: Path, *extra) -> Path:
-    """A tiny shakespeare run of 40 steps, evaluated and scored at steps 20 and 40."""
-    (short := folder.with_name(f"{folder.name}.toml")).write_text("length = 300\n")
-    result = playground("train", "shakespeare", *TINY_RUN, "--config", short, "--out", folder, *extra)
-    assert result.returncode == 0, result.stderr
-    return folder
 
 
 def events(folder: Path) -> EventAccumulator:
@@ -53,7 +38,7 @@ def logged(tmp_path_factory, shared_corpora):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PLAYGROUND_CORPORA", str(shared_corpora))
         base = tmp_path_factory.mktemp("tensorboard")
-        run = train(base / "run", "--log", f"tensorboard:{base / 'tb'}")
+        run = trained(base / "run", "--log", f"tensorboard:{base / 'tb'}")
         return run, base / "tb"
 
 
@@ -162,7 +147,7 @@ def test_the_guides_tracker_example_is_a_track_event_plugin():
 
 @pytest.mark.slow
 def test_a_ddp_run_has_one_writer(tmp_path):
-    run = train(tmp_path / "ddp", "--nproc", "2", "--log", "tensorboard")
+    run = trained(tmp_path / "ddp", "--nproc", "2", "--log", "tensorboard")
     files = list(tmp_path.rglob("events.out.tfevents.*"))
     assert [f.parent for f in files] == [run / "tensorboard"]  # rank 0's, in the run folder
     reader = events(run / "tensorboard")
