@@ -1,6 +1,7 @@
 """The corpus store: fetch (checksummed), import from a path, and find corpora on disk.
 
-A corpus is ``<root>/<domain>/input.txt``. The writable root is ``$PLAYGROUND_HOME/corpora``
+A corpus is a copy shipped inside its plugin's package (tiny-shakespeare and names), found
+first, or ``<root>/<domain>/input.txt``. The writable root is ``$PLAYGROUND_HOME/corpora``
 (``PLAYGROUND_HOME`` defaults to the current folder); ``PLAYGROUND_CORPORA`` adds read-only
 roots, separated by ``os.pathsep``. A fetched corpus carries ``meta.json`` with the sha256
 it was fetched with, and is verified against it (or the domain's pinned hash) on use.
@@ -55,9 +56,12 @@ def search_roots() -> list[Path]:
 
 
 def find_corpus(domain: Domain) -> Path | None:
-    """The first corpus file for ``domain`` on the search path, or None."""
+    """The corpus file for ``domain``: its fixed path, the copy its package ships, or the first
+    on the search path; None if there is none."""
     if domain.corpus.path is not None:
         return domain.corpus.path
+    if domain.corpus.bundled is not None and domain.corpus.bundled.is_file():
+        return domain.corpus.bundled
     for root in search_roots():
         candidate = root / domain.name / "input.txt"
         if candidate.is_file():
@@ -83,8 +87,9 @@ def verified_corpus(domain: Domain) -> tuple[Path, str]:
     expected = domain.corpus.sha256 or _recorded_sha256(path)
     digest = remembered(_digests, _version(path), lambda: check_text(path))
     if expected and digest != expected:
-        raise PlaygroundError(f"{path} has sha256 {digest[:16]}…, expected {expected[:16]}…; "
-                              f"refetch it with `{fetch_hint(domain)} --force`")
+        mend = ("reinstall playground" if path == domain.corpus.bundled
+                else f"refetch it with `{fetch_hint(domain)} --force`")
+        raise PlaygroundError(f"{path} has sha256 {digest[:16]}…, expected {expected[:16]}…; {mend}")
     return path, digest
 
 

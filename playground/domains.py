@@ -51,7 +51,9 @@ class Corpus:
     ``sources`` are downloaded into one folder. Without ``assemble`` there must be exactly
     one source and it is the corpus; with it, ``assemble(folder) -> bytes`` builds the
     corpus from that folder (which may also be a local checkout given with ``--from``).
-    ``sha256`` pins the finished corpus where it is known.
+    ``sha256`` pins the finished corpus where it is known. ``bundled`` is a copy shipped inside
+    the plugin's package (small, freely licensed corpora only): found before any other, it makes
+    the domain work offline right after install; it must match ``sha256``.
     """
 
     sources: tuple[Source, ...] = ()
@@ -61,6 +63,7 @@ class Corpus:
     assemble: Callable[[Path], bytes] | None = None
     homepage: str = ""
     path: Path | None = None  # a fixed local file (ad-hoc text domains)
+    bundled: Path | None = None  # a pinned copy inside the package, used before any corpus folder
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ def check_corpus(corpus: Corpus) -> None:
     assert isinstance(corpus, Corpus), f"corpus must be a playground.Corpus, not {type(corpus).__name__}"
     assert corpus.kind in ("stream", "lines"), f"corpus kind must be 'stream' or 'lines', not {corpus.kind!r}"
     assert corpus.sources or corpus.path is not None, "the corpus needs sources to fetch (or a local path)"
+    assert corpus.bundled is None or corpus.sha256, "a bundled corpus must be pinned by sha256"
     assert len(corpus.sources) == 1 or corpus.assemble is not None, \
         "several sources need an assemble(folder) -> bytes recipe"
     for source in corpus.sources:

@@ -19,7 +19,30 @@ from playground.plugins import PluginHost
 
 @pytest.fixture(scope="module")
 def builtin():
-    return PluginHost().domains
+    """The built-in domains without the copies shakespeare and names ship, so that what the
+    store holds is what they find (test_the_shipped_copy_comes_first covers those)."""
+    return {name: dataclasses.replace(d, corpus=dataclasses.replace(d.corpus, bundled=None))
+            for name, d in PluginHost().domains.items()}
+
+
+def test_the_shipped_copy_comes_first_offline_and_pinned(isolated_home, shared_corpora, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_CORPORA", str(shared_corpora))
+    domains = PluginHost().domains
+    for name in ("shakespeare", "names"):
+        shipped = domains[name].corpus.bundled
+        assert corpora.corpus_path(domains[name]) == shipped  # before PLAYGROUND_CORPORA's copy
+        assert sha(shipped.read_bytes()) == domains[name].corpus.sha256
+        assert shipped.read_bytes() == (shared_corpora / name / "input.txt").read_bytes()
+    assert all(d.corpus.bundled is None for name, d in domains.items() if name not in ("shakespeare", "names"))
+
+
+def test_a_damaged_shipped_copy_says_reinstall(tmp_path):
+    shakespeare = PluginHost().domains["shakespeare"]
+    damaged = tmp_path / "corpus.txt"
+    damaged.write_text("not the plays\n")
+    domain = dataclasses.replace(shakespeare, corpus=dataclasses.replace(shakespeare.corpus, bundled=damaged))
+    with pytest.raises(PlaygroundError, match="expected 86c4e6aa9db7c042…; reinstall playground$"):
+        corpora.corpus_path(domain)
 
 
 def sha(data: bytes) -> str:
@@ -232,7 +255,8 @@ def test_cli_fetch_from_and_info(shared_corpora, isolated_home):
     assert "verified against the pinned sha256" in result.stdout
     result = runner.invoke(app, ["corpus", "info", "names", "--json"])
     facts = json.loads(result.stdout)
-    assert facts["path"] == str(isolated_home / "corpora" / "names" / "input.txt")
+    assert (isolated_home / "corpora" / "names" / "input.txt").read_bytes() == names.read_bytes()
+    assert facts["path"] == str(PluginHost().domains["names"].corpus.bundled)  # the shipped copy comes first
     # 32,032 newlines, and a last name (zzyzx) without one: 32,033 lines
     assert (facts["bytes"], facts["lines"], facts["distinct_characters"]) == (228_145, 32_033, 27)
     assert facts["kind"] == "lines" and "MIT" in facts["license"]
@@ -273,4 +297,6 @@ def test_domains_lists_five_with_status(with_corpora, tmp_path, monkeypatch):
     assert [name for name, row in rows.items() if row["repair"]] == ["latex"]
     monkeypatch.setenv("PLAYGROUND_CORPORA", str(tmp_path))
     result = CliRunner().invoke(app, ["domains"])
-    assert "missing" in result.stdout and "playground corpus fetch shakespeare" in result.stdout
+    assert "missing" in result.stdout and "playground corpus fetch latex" in result.stdout
+    rows = {row["name"]: row for row in json.loads(CliRunner().invoke(app, ["domains", "--json"]).stdout)}
+    assert {name for name, row in rows.items() if row["corpus"]["status"] == "ready"} == {"shakespeare", "names"}

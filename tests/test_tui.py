@@ -186,7 +186,7 @@ def test_the_switch_interval_is_restored_when_the_app_exits(with_corpora):
 
 def test_a_missing_corpus_is_a_notification_not_a_crash(tmp_path):
     async def scenario():
-        app = names_app()
+        app = Recording(plugins.host().domains["c"], TINY)
         async with app.run_test() as pilot:
             await pilot.press("s")
             await until(pilot, lambda: app.controller.state.status == "failed")
@@ -194,7 +194,7 @@ def test_a_missing_corpus_is_a_notification_not_a_crash(tmp_path):
             return app.shown
 
     shown = asyncio.run(scenario())
-    assert any(sev == "error" and "playground corpus fetch names" in msg for sev, msg in shown)
+    assert any(sev == "error" and "playground corpus fetch c" in msg for sev, msg in shown)
 
 
 def test_a_broken_plugin_is_reported(tmp_path, monkeypatch, with_corpora):

@@ -1,5 +1,7 @@
 """Baby names (makemore): 32,033 names, one per line."""
 
+from pathlib import Path
+
 from playground import Corpus, Domain, Source, hookimpl, lines
 from playground_names.guide import NameGuide
 from playground_names.scorer import score
@@ -16,6 +18,7 @@ def register_domains(register):
         corpus=Corpus(
             sources=(Source(URL, sha256=SHA256, filename="input.txt"),),
             sha256=SHA256,
+            bundled=Path(__file__).with_name("corpus.txt"),  # public domain, 228 KB: shipped, pinned
             kind="lines",
             license="public domain data (SSA); makemore repository: MIT",
             homepage="https://github.com/karpathy/makemore",

@@ -1,5 +1,7 @@
 """Tiny Shakespeare: 1.1 MB of plays, the char-rnn classic."""
 
+from pathlib import Path
+
 from playground import Corpus, Domain, Score, Source, blocks, hookimpl
 from playground_shakespeare import scorer
 from playground_shakespeare.guide import ShakespeareGuide
@@ -22,6 +24,7 @@ SHAKESPEARE = Domain(
     corpus=Corpus(
         sources=(Source(URL, sha256=SHA256),),
         sha256=SHA256,
+        bundled=Path(__file__).with_name("corpus.txt"),  # public domain, 1.1 MB: shipped, pinned
         license="public domain text (char-rnn repository: MIT)",
         homepage="https://github.com/karpathy/char-rnn",
     ),
