@@ -5,7 +5,6 @@ import random
 import pytest
 
 from playground import plugins
-from playground.errors import PlaygroundError
 from playground.scoring import judge
 from playground_shakespeare.scorer import plausible_speaker, speaker_lines
 
@@ -84,6 +83,6 @@ def test_a_bad_speaker_line_makes_a_sample_invalid(domains):
     assert score.value == 1.0  # every word is known; the format is what fails
 
 
-def test_shakespeare_needs_its_corpus():
-    with pytest.raises(PlaygroundError, match="playground corpus fetch shakespeare"):
-        plugins.host().domains["shakespeare"].score(["To be, or not to be"])
+def test_shakespeare_scores_with_no_corpus_folder_from_the_copy_it_ships():
+    [score] = plugins.host().domains["shakespeare"].score(["HAMLET:\nTo be, or not to be, that is the question.\n"])
+    assert score.valid and score.value >= 0.9
