@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 import playground
-from playground.console import ceiling_cell, shown
+from playground.console import ceiling_cell, cli_console, shown
 from playground.errors import PlaygroundError
 from playground.options import with_settings
 
@@ -37,8 +36,8 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Fetch corpora and inspect them.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = cli_console()
+err = cli_console(stderr=True)
 
 DomainArg = Annotated[str, typer.Argument(help="A domain name (see `playground domains`) or a path to a UTF-8 text file.",
                                           show_default=False)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
     from playground.domains import Score
     from playground.sampling import Sampler
     from playground.scoring import Judgement
+
+
+PIPED_WIDTH = 4096  # characters a line may take where output is not a terminal: none is wrapped
+
+
+def cli_console(stderr: bool = False) -> Console:
+    """A console for the CLI: the terminal's width, or, where output goes to a file or a pipe,
+    wide enough that no line is hard-wrapped (a log line stays one line; COLUMNS still rules)."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty()) and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH if piped else None)
 
 
 def _print_json(row: dict) -> None:
@@ -53,7 +65,7 @@ def render_training(events: Iterable[Event], console: Console | None = None, jso
             _print_json(event.to_dict())
             reason = event.reason if isinstance(event, RunFinished) else reason
         return reason
-    view = TrainingView(console or Console())
+    view = TrainingView(console or cli_console())
     try:
         for event in events:
             view.show(event)
@@ -123,7 +135,7 @@ def render_samples(sampler: Sampler, console: Console | None = None, json_lines:
     """Print samples; a single one streams as it is generated. With ``judge``, each sample's
     verdict follows it (or joins its JSON row). Returns the finished texts."""
     settings = sampler.settings
-    console = console or Console()
+    console = console or cli_console()
     streaming = settings.n == 1 and not json_lines
     generation = None
     if streaming:

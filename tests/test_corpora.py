@@ -5,6 +5,7 @@ import csv
 import dataclasses
 import hashlib
 import json
+import os
 import tarfile
 
 import pytest
@@ -300,3 +301,18 @@ def test_domains_lists_five_with_status(with_corpora, tmp_path, monkeypatch):
     assert "missing" in result.stdout and "playground corpus fetch latex" in result.stdout
     rows = {row["name"]: row for row in json.loads(CliRunner().invoke(app, ["domains", "--json"]).stdout)}
     assert {name for name, row in rows.items() if row["corpus"]["status"] == "ready"} == {"shakespeare", "names"}
+
+
+def test_output_piped_to_a_file_is_not_hard_wrapped(with_corpora, tmp_path):
+    """A pipe is not an 80-column terminal: each URL and the sha256 stay whole on their lines."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    result = subprocess.run([sys.executable, "-m", "playground", "corpus", "info", "latex"], capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    latex = PluginHost().domains["latex"]
+    lines = result.stdout.splitlines()
+    assert all(any(source.url in line for line in lines) for source in latex.corpus.sources)
+    assert any(latex.corpus.sha256 in line for line in lines)
