@@ -180,16 +180,22 @@ def corpus_fetch(
     from playground import corpora
 
     target = resolve_domain(domain)
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  console=err, transient=True) as progress:
-        tasks: dict[str, int] = {}
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                        console=err, transient=True)
+    tasks: dict[str, int] = {}
 
-        def report(label: str, done: int, total: int | None) -> None:
-            if label not in tasks:
-                tasks[label] = progress.add_task(label, total=total)
-            progress.update(tasks[label], completed=done, total=total)
+    def report(label: str, done: int, total: int | None) -> None:
+        if not tasks:  # shown from the first byte on, so an error before it is its one line alone
+            progress.start()
+        if label not in tasks:
+            tasks[label] = progress.add_task(label, total=total)
+        progress.update(tasks[label], completed=done, total=total)
 
+    try:
         meta = corpora.fetch(target, source, force=force, progress=report)
+    finally:
+        if tasks:  # stopping one never started would print a blank line
+            progress.stop()
     check = "verified against the pinned sha256" if meta["pinned"] else "sha256 recorded for later checks"
     out.print(f"[green]✓[/] {target.name}: {meta['bytes']:,} bytes in "
               f"{corpora.store_dir(target.name) / 'input.txt'} ({check}: {meta['sha256'][:16]}…)")
@@ -214,7 +220,23 @@ def corpus_info(domain: DomainArg, as_json: JsonOpt = False) -> None:
 
 
 def main() -> None:
-    app()
+    """The `playground` command. A usage error (an unknown option, a value that does not parse,
+    an extra argument) is one line on stderr and exit 2, like every other error."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer's own click
+
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `playground` or `playground corpus` alone: the help, as typer shows it
+        exc.ctx.get_help()  # (it prints the help itself)
+        raise SystemExit(exc.exit_code) from None
+    except ClickException as exc:
+        where = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) else ""
+        err.print(f"error: {exc.format_message()}{where}", markup=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:  # end of input at a prompt
+        err.print("aborted")
+        raise SystemExit(1) from None
+    raise SystemExit(code or 0)
 
 
 # -- train and sample --------------------------------------------------------------------
@@ -314,18 +336,19 @@ def train(
     from playground import trackers
 
     wanted = trackers.parse(log or [])  # before torch: a bad --log is one line
+    if domain is None and resume is None:
+        raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
+    target = resolve_domain(domain) if domain is not None else None  # before torch too: a typo is quick
     if nproc is not None:
         raise typer.Exit(launch_torchrun(nproc))
     from playground.console import render_training
     from playground.engine.distributed import launched
     from playground.run import run_domain, run_training
 
-    if domain is None and resume is None:
-        raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
     host = load_host()
     if launched().main:  # only rank 0 is given events; only it makes the trackers
         trackers.attach(host, wanted)
-    target = resolve_domain(domain) if domain is not None else run_domain(resume, host.domains)
+    target = target or run_domain(resume, host.domains)
     events = run_training(target, settings, out_dir, resume, config_file, allow_changed_corpus, tracker=host)
     world = launched()
     if not world.main:  # ranks > 0 train in step with rank 0, which alone reports and writes

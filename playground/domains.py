@@ -171,6 +171,8 @@ def get_domain(name_or_path: str, domains: Mapping[str, Domain]) -> Domain:
         return text_domain(path)
     if path.exists():
         raise PlaygroundError(f"{name_or_path} is not a file; give a domain name or a UTF-8 text file")
+    if "/" in name_or_path or path.suffix:  # meant as a file: say that it is missing
+        raise PlaygroundError(f"{name_or_path}: no such file (give a domain name or a UTF-8 text file)")
     close = difflib.get_close_matches(name_or_path, list(domains), n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
     known = ", ".join(sorted(domains)) or "none"
