@@ -14,12 +14,23 @@ import typer
 from rich.markup import escape
 
 from playground.engine.config import Setting, declared
+from playground.errors import PlaygroundError
 
 
 def _shown_default(setting: Setting) -> str:
     if setting.default is None or setting.default == "" or setting.type is bool:
         return ""  # None's meaning is in the help; a flag's default goes without saying
     return f" [built-in: {setting.default}]"
+
+
+def as_flags(exc: PlaygroundError, given: list[Setting]) -> PlaygroundError:
+    """A setting's error in the words the user typed: ``top_p must be ...`` reads ``--top-p must
+    be ...`` when the value came from the flag (from a config file, the setting's name stays)."""
+    message = str(exc)
+    for setting in given:
+        if message.startswith(f"{setting.name} "):
+            return PlaygroundError(setting.flag + message[len(setting.name):], exc.exit_code)
+    return exc
 
 
 def option(setting: Setting) -> inspect.Parameter:
@@ -40,7 +51,10 @@ def with_settings(*sections: str, after: int = 1):
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any):
             given = {s.name: kwargs.pop(s.name, None) for s in settings}
-            return func(*args, settings=given, **kwargs)
+            try:
+                return func(*args, settings=given, **kwargs)
+            except PlaygroundError as exc:
+                raise as_flags(exc, [s for s in settings if given[s.name] is not None]) from None
 
         keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[after:]]
         wrapper.__signature__ = inspect.Signature([*own[:after], *map(option, settings), *keyword])

@@ -38,3 +38,14 @@ def test_a_misspelt_domain_is_refused_before_torch_loads():
 def test_no_command_shows_the_help():
     result = playground()
     assert result.returncode == 2 and "Usage:" in result.stdout and "train" in result.stdout
+
+
+def test_a_bad_setting_is_named_as_the_user_gave_it(tmp_path):
+    """`--dropout 2` is reported as --dropout; the same value from a config file as dropout."""
+    flag = playground("train", "shakespeare", "--dropout", "2")
+    config = tmp_path / "bad.toml"
+    config.write_text("dropout = 2\n")
+    in_file = playground("train", "shakespeare", "--config", config)
+    assert flag.returncode == in_file.returncode == 2
+    assert flag.stderr == "error: --dropout must be in [0, 1)\n"
+    assert in_file.stderr == "error: dropout must be in [0, 1)\n"

@@ -56,7 +56,7 @@ def test_the_default_seed_given_is_the_same_run(with_corpora, tmp_path):
     (["--layers", "64", "--hidden", "65536"], "parameter limit"),
     (["--seed", "100000000000000000000"], "seed must be an integer in [0, 2**63)"),
     (["--seed", "-1"], "seed"),
-    (["--seq-len", "100000000"], "seq_len"),
+    (["--seq-len", "100000000"], "--seq-len must be"),
     (["--device", "tpu"], "device must be one of"),
     (["--config", "/dev/zero"], "not a regular file"),
     (["--resume", "nowhere"], "not found"),
