@@ -39,6 +39,23 @@ def cli_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH if piped else None)
 
 
+def time_left(step: int, elapsed: float, max_steps: int | None, max_time: float | None) -> float | None:
+    """Seconds until the run ends, by its steps at the pace so far (evals included) or by its
+    time budget, whichever comes first; None before there is a pace to go by."""
+    left = []
+    if max_steps and step and elapsed:
+        left.append((max_steps - step) * elapsed / step)
+    if max_time:
+        left.append(max_time - elapsed)
+    return max(0.0, min(left)) if left else None
+
+
+def clock(seconds: float) -> str:
+    """3:07, or 1:02:03 past an hour."""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
+
+
 def _print_json(row: dict) -> None:
     sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -83,7 +100,8 @@ class TrainingView:
         self.progress = Progress(TextColumn("step {task.completed:>6.0f}"), BarColumn(),
                                  TextColumn("{task.percentage:>3.0f}%"), TextColumn("loss {task.fields[loss]:.4f}"),
                                  TextColumn("{task.fields[speed]:>8,.0f} chars/s"), TimeElapsedColumn(),
-                                 console=console, transient=True)
+                                 TextColumn("ETA {task.fields[eta]}"), console=console, transient=True)
+        self.budget: tuple[int | None, float | None] = (None, None)  # max_steps, max_time
 
     def show(self, event: Event) -> None:
         say = functools.partial(self.console.print, highlight=False)
@@ -92,7 +110,9 @@ class TrainingView:
                 self.started(event)
             case StepCompleted() if self.task is not None:
                 done = min(event.elapsed_s, self.total) if self.by_time else event.step
-                self.progress.update(self.task, completed=done, loss=event.loss, speed=event.chars_per_s)
+                left = time_left(event.step, event.elapsed_s, *self.budget)
+                self.progress.update(self.task, completed=done, loss=event.loss, speed=event.chars_per_s,
+                                     eta="–" if left is None else clock(left))
             case EvalCompleted():
                 best = "  (best)" if event.is_best else ""
                 say(f"step {event.step:>6}  train {event.train_loss:.4f}  val {event.val_loss:.4f} nats/char"
@@ -118,8 +138,9 @@ class TrainingView:
         train, model = event.config["train"], event.config["model"]
         self.by_time = train["max_steps"] is None
         self.total = train["max_time"] if self.by_time else train["max_steps"]
+        self.budget = (train["max_steps"], train["max_time"])
         self.task = self.progress.add_task("train", total=self.total, completed=0 if self.by_time else event.step,
-                                           loss=math.nan, speed=0.0)
+                                           loss=math.nan, speed=0.0, eta="–")
         verb = f"resuming at step {event.step}" if event.step else "training"
         self.console.print(f"{verb} {event.domain}: {model['layers']}x{model['hidden']} {model['cell']}, "
                            f"{event.n_params:,} parameters, vocab {event.vocab_size}, on {event.device}"

@@ -52,3 +52,13 @@ def test_training_shows_validity_rates(tmp_path):
     text = out.getvalue()
     assert re.search(r"step     10  valid \d/4 = \d+% \(95% CI \d+%–\d+%\) against a ceiling of 100%, unique", text)
     assert "best-valid.pt" in text
+
+
+def test_the_progress_line_s_eta_goes_by_the_pace_so_far_or_the_time_budget():
+    from playground.console import clock, time_left
+
+    assert time_left(100, 50.0, 1000, None) == 450.0  # 900 steps at 0.5 s
+    assert time_left(100, 50.0, 1000, 120.0) == 70.0  # the budget ends first
+    assert time_left(0, 0.0, 1000, None) is None and time_left(10, 5.0, None, None) is None
+    assert time_left(100, 200.0, None, 120.0) == 0.0  # never below zero
+    assert (clock(450), clock(3723)) == ("7:30", "1:02:03")

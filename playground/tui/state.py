@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.console import time_left
 from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, StepCompleted,
                                ValidityMeasured)
 
@@ -130,9 +131,4 @@ class RunState:
     @property
     def eta(self) -> float | None:
         """Seconds left, by steps or by the time budget, whichever ends first."""
-        left = []
-        if self.max_steps and self.step and self.elapsed:
-            left.append((self.max_steps - self.step) * self.elapsed / self.step)
-        if self.max_time:
-            left.append(self.max_time - self.elapsed)
-        return max(0.0, min(left)) if left else None
+        return time_left(self.step, self.elapsed, self.max_steps, self.max_time)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, ProgressBar, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from playground.console import clock
 from playground.console import shown as printable
 from playground.domains import Domain
 from playground.engine.config import RunConfig, Setting, declared
@@ -207,11 +208,6 @@ def status_line(state: RunState, temperature: float | None, guided: bool = False
     if guided:
         parts.append("guided")
     return "  ·  ".join(parts)
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
 
 
 class NowPanel(Static):
