@@ -569,8 +569,9 @@ def new_plugin(
     """Write a domain-plugin package to start from: a pyproject with the entry point, the plugin
     module (domain, corpus spec, scorer) and a test; it installs with pip and its test passes."""
     from playground.scaffold import new_plugin as write
+    from playground.scaffold import next_steps
 
     root = write(name, folder)
     where = root if root.is_absolute() else f"./{root}"  # a bare name would make pip look on PyPI
-    out.print(f"wrote {where}/ ; next:\n  pip install {where} && playground domains\n"
-              f"  pip install '{where}[test]' && python -m pytest {where}/tests", soft_wrap=True)
+    steps = "".join(f"\n  {step}" for step in next_steps(str(where)))
+    out.print(f"wrote {where}/ ; next:{steps}", soft_wrap=True, markup=False)  # [test] is not markup

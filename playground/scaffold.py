@@ -108,10 +108,17 @@ A domain plugin for playground: `{name}`.
     pip install ./playground-{name}            # then: playground domains
     playground corpus fetch {name} --from my-corpus.txt
     playground train {name}
-    pip install "./playground-{name}[test]" && python -m pytest playground-{name}/tests
+    pip install "./playground-{name}[test]" && pytest playground-{name}/tests
 
 Edit `playground_{module}/__init__.py`: the corpus spec, the post-processing and the scorer.
 '''
+
+
+def next_steps(where: str) -> list[str]:
+    """What to run after writing the package at ``where``: the commands docs/plugins.md gives.
+    `pytest`, not `python -m pytest`: run from the folder that holds a clone of playground, the
+    latter would import the clone's folder as the playground package."""
+    return [f"pip install {where} && playground domains", f"pip install '{where}[test]' && pytest {where}/tests"]
 
 
 def new_plugin(name: str, folder: Path) -> Path:

@@ -5,6 +5,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from playground import plugins
 from playground.cli import app
 from playground.domains import Corpus, Domain, Score, Source
 from playground.guide import anything_but
+from playground.scaffold import next_steps
 from playground.testing import check_domain
 
 KNOWN = {  # domain -> (known-good samples, obviously broken ones)
@@ -106,14 +108,20 @@ def test_new_plugin_installs_and_passes_its_own_test(tmp_path):
     result = CliRunner().invoke(app, ["new-plugin", "haiku", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     package = tmp_path / "playground-haiku"
-    assert f"pip install {package}" in result.stdout
+    assert result.stdout.splitlines()[1:] == [f"  pip install {package} && playground domains",
+                                              f"  pip install '{package}[test]' && pytest {package}/tests"]
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
+    for step in next_steps("./playground-haiku"):  # the guide gives the same commands
+        assert step.split(" && ")[0] in docs and step.split(" && ")[1] in docs
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                     "--target", str(target), str(package)], check=True, capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(target)}
     listed = subprocess.run([sys.executable, "-m", "playground", "plugins"], env=env, capture_output=True, text=True)
     assert "haiku" in listed.stdout and "entry point" in listed.stdout
-    tested = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+    (tmp_path / "playground" / "plugins").mkdir(parents=True)  # a clone of playground beside it, as a user may have
+    pytest_command = Path(sys.executable).with_name("pytest")  # as printed: `python -m pytest` would import the clone
+    tested = subprocess.run([pytest_command, "-q", "-p", "no:cacheprovider", str(package / "tests")],
                             env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert tested.returncode == 0, tested.stdout[-2000:]
     assert "2 passed" in tested.stdout
