@@ -4,7 +4,9 @@ Plugins come from three places, all through the same hooks:
 - the first-party domains, shipped in this wheel under the entry-point group ``playground``;
 - other installed packages with an entry point in that group;
 - one-off ``*.py`` files in a plugins folder (``--plugins-dir`` or ``PLAYGROUND_PLUGINS_DIR``).
-``PLAYGROUND_DISABLE_PLUGINS=a,b`` turns plugins off by name.
+``PLAYGROUND_DISABLE_PLUGINS=a,b`` turns plugins off by name; ``PLAYGROUND_ENTRY_POINTS=builtin``
+leaves other installed packages' plugins unloaded (a plugins folder still loads), so that what
+else is installed does not change what playground does (the test suite runs so).
 
 Isolation: a plugin's import and each of its hook calls run in a daemon thread, and the host waits
 at most ``PLAYGROUND_PLUGIN_TIMEOUT`` seconds (default ``TIMEOUT_S``) for it. Whatever plugin code
@@ -49,6 +51,7 @@ ENTRY_POINT_GROUP = "playground"
 DISTRIBUTION = "playground"  # entry points of our own wheel are the built-in plugins
 PLUGINS_DIR_ENV = "PLAYGROUND_PLUGINS_DIR"
 DISABLE_ENV = "PLAYGROUND_DISABLE_PLUGINS"
+ENTRY_POINTS_ENV = "PLAYGROUND_ENTRY_POINTS"  # "all" (the default) or "builtin"
 TIMEOUT_ENV = "PLAYGROUND_PLUGIN_TIMEOUT"
 TIMEOUT_S = 10.0  # how long a plugin's import, or one of its hook calls, may take
 MAX_TIMEOUT_S = 3600.0
@@ -73,7 +76,9 @@ class PluginHost:
     """One plugin manager with its plugins loaded, each one's status, and their domains."""
 
     def __init__(self, plugins_dir: Path | None = None, disabled: Iterable[str] = (),
-                 entry_points: bool = True, timeout_s: float | None = None):
+                 entry_points: bool = True, timeout_s: float | None = None, installed: bool | None = None):
+        """``installed``: load other packages' entry points too (None: as PLAYGROUND_ENTRY_POINTS says)."""
+        self.installed = _installed(os.environ.get(ENTRY_POINTS_ENV, "")) if installed is None else installed
         self.pm = pluggy.PluginManager("playground")
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
@@ -91,7 +96,7 @@ class PluginHost:
         PLAYGROUND_PLUGINS_DIR), PLAYGROUND_DISABLE_PLUGINS and PLAYGROUND_PLUGIN_TIMEOUT from ``environ``."""
         folder = plugins_dir or environ.get(PLUGINS_DIR_ENV) or None
         return cls(Path(folder) if folder else None, environ.get(DISABLE_ENV, "").split(","),
-                   timeout_s=_timeout(environ.get(TIMEOUT_ENV, "")))
+                   timeout_s=_timeout(environ.get(TIMEOUT_ENV, "")), installed=_installed(environ.get(ENTRY_POINTS_ENV, "")))
 
     # -- loading -----------------------------------------------------------------------
 
@@ -134,6 +139,8 @@ class PluginHost:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = getattr(ep, "dist", None)
             builtin = dist is not None and dist.metadata["Name"] == DISTRIBUTION
+            if not (builtin or self.installed):
+                continue
             self.add(ep.name, ep.load, "builtin" if builtin else "entry point",
                      dist.version if dist else "", ep.value)
 
@@ -326,13 +333,22 @@ def _timeout(text: str) -> float:
     return seconds
 
 
+def _installed(text: str) -> bool:
+    if text not in ("", "all", "builtin"):
+        raise PlaygroundError(f"{ENTRY_POINTS_ENV} takes all or builtin, not {text!r}")
+    return text != "builtin"
+
+
+HOST_ENV = (PLUGINS_DIR_ENV, DISABLE_ENV, TIMEOUT_ENV, ENTRY_POINTS_ENV)  # what the host is built from
+
+
 @functools.lru_cache(maxsize=None)
-def _host(plugins_dir: str, disabled: str, timeout: str) -> PluginHost:
-    return PluginHost.from_env({PLUGINS_DIR_ENV: plugins_dir, DISABLE_ENV: disabled, TIMEOUT_ENV: timeout})
+def _host(*values: str) -> PluginHost:
+    return PluginHost.from_env(dict(zip(HOST_ENV, values)))
 
 
 def host() -> PluginHost:
     """The process's plugin host: ``PluginHost.from_env(os.environ)``, kept per setting, for callers
     that are not given a host."""
-    return _host(*(os.environ.get(key, "") for key in (PLUGINS_DIR_ENV, DISABLE_ENV, TIMEOUT_ENV)))
+    return _host(*(os.environ.get(key, "") for key in HOST_ENV))
 

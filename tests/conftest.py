@@ -8,6 +8,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Read once: each test then runs without it unless it asks for the `with_corpora` fixture.
+# The suite tests playground, not what else is installed: a plugin the user installed (say the
+# guide's haiku) stays unloaded, here and in every command a test runs. Tests of installed
+# plugins turn it back on with PLAYGROUND_ENTRY_POINTS=all.
+os.environ["PLAYGROUND_ENTRY_POINTS"] = "builtin"
 CORPORA_ROOTS = [Path(p) for p in os.environ.get("PLAYGROUND_CORPORA", "").split(os.pathsep) if p]
 
 

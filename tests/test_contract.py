@@ -116,7 +116,7 @@ def test_new_plugin_installs_and_passes_its_own_test(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                     "--target", str(target), str(package)], check=True, capture_output=True, timeout=300)
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = {**os.environ, "PYTHONPATH": str(target), "PLAYGROUND_ENTRY_POINTS": "all"}
     listed = subprocess.run([sys.executable, "-m", "playground", "plugins"], env=env, capture_output=True, text=True)
     assert "haiku" in listed.stdout and "entry point" in listed.stdout
     (tmp_path / "playground" / "plugins").mkdir(parents=True)  # a clone of playground beside it, as a user may have

@@ -29,7 +29,7 @@ def example(tmp_path_factory) -> Path:
 
 def run(example: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """``python ARGS`` with the installed example on the path (PLAYGROUND_HOME is the test's own)."""
-    env = {**os.environ, "PYTHONPATH": str(example / "site")}
+    env = {**os.environ, "PYTHONPATH": str(example / "site"), "PLAYGROUND_ENTRY_POINTS": "all"}
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=cwd or example)
 
 

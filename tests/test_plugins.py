@@ -48,11 +48,16 @@ def test_installed_package_entry_point(tmp_path, monkeypatch):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: playground-haiku\nVersion: 1.2.3\n")
     (info / "entry_points.txt").write_text("[playground]\nhaiku = playground_haiku\n")
     monkeypatch.syspath_prepend(str(site))
-    host = PluginHost()
+    host = PluginHost(installed=True)
     assert host.plugins["haiku"].source == "entry point"
     assert host.plugins["haiku"].version == "1.2.3"
     assert host.domains["haiku"].corpus.kind == "lines"
     assert FIVE <= set(host.domains)
+    monkeypatch.setenv("PLAYGROUND_ENTRY_POINTS", "builtin")  # as the suite runs: only playground's own
+    assert "haiku" not in PluginHost().plugins and set(PluginHost().domains) == FIVE
+    monkeypatch.setenv("PLAYGROUND_ENTRY_POINTS", "some")
+    with pytest.raises(PlaygroundError, match="PLAYGROUND_ENTRY_POINTS takes all or builtin, not 'some'"):
+        PluginHost.from_env()
 
 
 def test_plugin_file_from_folder(tmp_path):
