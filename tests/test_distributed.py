@@ -82,7 +82,7 @@ def test_batch_must_split_evenly(tmp_path):
     _, result = playground([str(corpus), *SETTINGS, "--batch-size", "7", "--max-steps", "2"], tmp_path, nproc=2,
                            check=False)
     assert result.returncode != 0
-    assert "batch_size 7 must be a multiple of the 2 processes" in result.stderr
+    assert "--batch-size 7 must be a multiple of the 2 processes" in result.stderr
 
 
 @pytest.mark.slow

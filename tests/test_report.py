@@ -82,7 +82,7 @@ def test_the_report_of_a_real_run_has_every_section_in_a_real_browser(tiny_run, 
     sections = {e[1]["id"]: e for e in page.find("section")}
     assert list(sections) == ["settings", "loss", "validity", "categories", "speed", "samples", "neurons"]
     facts = sections["settings"][2]
-    assert "shakespeare" in facts and "cpu" in facts and "input.txt" in facts and "parameters" in facts
+    assert "shakespeare" in facts and "cpu" in facts and "corpus.txt" in facts and "parameters" in facts
     config = json.loads((tiny_run / "config.json").read_text())
     assert f"{config['model']['hidden']}" in facts and "ended: max_steps" in facts
     assert {e[3] for e in page.find("svg")} == {"loss", "validity", "categories", "speed"}

@@ -273,3 +273,17 @@ def test_a_paragraph_copied_from_the_corpus_is_not_new(with_corpora):
     assert len(index) > 10_000 and max(map(len, index)) < 100_000
     copied = next(unit for unit in index if unit.startswith("\\begin{lemma}"))
     assert novelty(latex(), [copied + "\n", "A made-up paragraph about $x$.\n"], index) == [0.0, 1.0]
+
+
+def test_line_numbers_in_a_detail_are_the_sample_s_own():
+    """A 3-line body is compiled inside the preamble, but pdflatex's line numbers are given as in
+    the sample: the lemma opened on its line 1, and the \\end{document} that closed it is the
+    wrapper's, after the text."""
+    [score] = scorer.score(["\\begin{lemma}\nLet $X$ be a scheme.\nThen $X$ is fine."])
+    assert score.category == "environment-mismatch"
+    assert "\\begin{lemma} on input line 1 ended by \\end{document}" in score.detail
+    assert "after your text" in score.detail
+    numbers = [int(n) for n in re.findall(r"(?:input line |l\.)(\d+)", score.detail)]
+    assert numbers and all(1 <= n <= 3 for n in numbers), score.detail
+    assert scorer.renumbered("l.80 x", 72, 3) == "after your text x"
+    assert scorer.renumbered("l.9 x", 72, 3) == "in the wrapper's preamble x"

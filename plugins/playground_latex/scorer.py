@@ -236,6 +236,19 @@ def classify(log: str) -> tuple[str, str, int | None]:
     return "latex-error", next((l for l in lines if l.startswith("!")), "pdflatex failed"), None
 
 
+def renumbered(detail: str, offset: int, lines: int) -> str:
+    """pdflatex's line numbers (``on input line N``, ``l.N``) as in the sample, not the wrapped
+    document: one in the wrapper's preamble, or past the sample (the ``\\end{document}`` the
+    wrapper adds), is named so rather than numbered."""
+    def line(found: re.Match) -> str:
+        n = int(found.group(2)) - offset
+        if 1 <= n <= lines:
+            return found.group(1) + str(n)
+        return "in the wrapper's preamble" if n < 1 else "after your text"
+
+    return re.sub(r"(on input line |(?:^|(?<= ))l\.)(\d+)", line, detail)
+
+
 def _partial(sample: str, offset: int, line: int | None) -> float:
     n = sample.count("\n") + 1
     if line is None:
@@ -280,8 +293,7 @@ def score_one(sample: str) -> Score:
     if outcome.returncode == 0:
         return _compiled(sample, log, ended_at(log, marker, offset))
     category, detail, line = classify(log)
-    if line is not None:  # number lines as in the sample, not the wrapped document
-        detail = detail.replace(f" l.{line} ", f" l.{line - offset} ", 1)
+    detail = renumbered(detail, offset, sample.count("\n") + 1)
     if outcome.returncode < 0:
         category = "resource-limit"
     return Score(False, _partial(sample, offset, line), category, detail)
