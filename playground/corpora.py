@@ -56,8 +56,8 @@ def search_roots() -> list[Path]:
 
 
 def find_corpus(domain: Domain) -> Path | None:
-    """The corpus file for ``domain``: its fixed path, the copy its package ships, or the first
-    on the search path; None if there is none."""
+    """The corpus file for ``domain``: its fixed path, the copy its package ships, the first on
+    the search path, or the one a run of it recorded; None if there is none."""
     if domain.corpus.path is not None:
         return domain.corpus.path
     if domain.corpus.bundled is not None and domain.corpus.bundled.is_file():
@@ -66,7 +66,18 @@ def find_corpus(domain: Domain) -> Path | None:
         candidate = root / domain.name / "input.txt"
         if candidate.is_file():
             return candidate
-    return None
+    remembered = _remembered.get(domain.name)
+    return remembered if remembered is not None and remembered.is_file() else None
+
+
+_remembered: dict[str, Path] = {}  # domain name -> the corpus file a run folder recorded
+
+
+def remember(name: str, path: Path) -> None:
+    """Where a run of domain ``name`` found its corpus, looked at after the corpus folders, so a
+    command on that run (sample --score, resume) needs no PLAYGROUND_CORPORA; still checked
+    against the domain's sha256 on use."""
+    _remembered[name] = path
 
 
 def fetch_hint(domain: Domain) -> str:

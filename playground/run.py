@@ -69,6 +69,10 @@ def run_domain(path: Path, domains: Mapping[str, Domain], required: bool = True)
     saved = folder.read_config()
     name, corpus = saved.get("domain"), saved.get("corpus")
     if name in domains:
+        if corpus:
+            from playground.corpora import remember
+
+            remember(name, Path(corpus))  # where the run found it: its commands need no PLAYGROUND_CORPORA
         return domains[name]
     if name == "text" and corpus:
         return text_domain(Path(corpus))

@@ -32,8 +32,9 @@ def shared_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch, shared_cache):
-    """Each test gets its own PLAYGROUND_HOME and a fresh plugin host; the session shares one cache."""
-    from playground import plugins
+    """Each test gets its own PLAYGROUND_HOME, a fresh plugin host and no corpus a run folder
+    recorded; the session shares one cache."""
+    from playground import corpora, plugins
 
     home = tmp_path / "home"
     home.mkdir()
@@ -42,6 +43,7 @@ def isolated_home(tmp_path, monkeypatch, shared_cache):
     for name in ("PLAYGROUND_CORPORA", "PLAYGROUND_PLUGINS_DIR", "PLAYGROUND_DISABLE_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     plugins._host.cache_clear()
+    monkeypatch.setattr(corpora, "_remembered", {})
     yield home
     plugins._host.cache_clear()
 

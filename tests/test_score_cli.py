@@ -187,3 +187,39 @@ def test_bad_training_settings_are_one_line_and_print_nothing_else(flag, value):
     result = run("train", "names", flag, value)
     assert result.exit_code == 2 and result.stdout == ""
     assert f"{flag} must be" in result.stderr and "Traceback" not in result.output  # named as typed
+
+
+POEMS = '''
+from playground import Corpus, Domain, Score, Source, hookimpl
+
+def score(samples):
+    from playground.corpora import corpus_text  # the training text, as shakespeare's scorer reads it
+    words = set(corpus_text(POEMS).split())
+    return [Score(bool(s.split()) and all(w in words for w in s.split()), 1.0, "ok", "") for s in samples]
+
+POEMS = Domain(name="poems", description="poems", score=score,
+               corpus=Corpus(sources=(Source("https://example.org/poems.txt"),)))
+
+@hookimpl
+def register_domains(register):
+    register(POEMS)
+'''
+
+
+def test_a_run_remembers_its_corpus_so_sample_scores_without_playground_corpora(tmp_path, monkeypatch):
+    """Trained with PLAYGROUND_CORPORA set, sampled and scored in a new shell without it."""
+    (plugins := tmp_path / "plugins").mkdir()
+    (plugins / "poems.py").write_text(POEMS)
+    (corpora := tmp_path / "corpora" / "poems").mkdir(parents=True)
+    (corpora / "input.txt").write_text("the moon rose over the still water\n" * 300)
+    monkeypatch.setenv("PLAYGROUND_PLUGINS_DIR", str(plugins))
+    monkeypatch.setenv("PLAYGROUND_CORPORA", str(tmp_path / "corpora"))
+    trained = run("train", "poems", "--layers", "1", "--hidden", "16", "--seq-len", "16", "--batch-size", "4",
+                  "--max-steps", "3", "--score-every", "0", "--out", str(tmp_path / "run"))
+    assert trained.exit_code == 0, trained.output
+    monkeypatch.delenv("PLAYGROUND_CORPORA")
+    assert "the poems corpus is missing" in run("corpus", "info", "poems").stderr  # not findable by name
+    sampled = run("sample", str(tmp_path / "run"), "--n", "2", "--length", "40", "--score", "--json")
+    assert sampled.exit_code in (0, 1), sampled.output  # 1: some sample invalid; never 2 (no corpus)
+    rows = [json.loads(line) for line in sampled.stdout.splitlines() if line.startswith("{")]
+    assert len(rows) == 2 and all("valid" in json.dumps(row) for row in rows)

@@ -553,3 +553,51 @@ def test_an_opened_run_folder_is_followed_as_it_grows_and_as_a_resume_cuts_it_ba
     finally:
         for handle in held:
             RunFolder.release(handle)
+
+
+def test_the_help_scrolls_with_the_keys_on_a_small_terminal(with_corpora):
+    from textual.containers import VerticalScroll
+
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("question_mark")
+            scroll = app.screen.query_one(VerticalScroll)
+            assert scroll.max_scroll_y > 0  # at 80x24 the help is taller than its dialog
+            await pilot.press("end")
+            await pilot.pause()
+            return scroll.scroll_y, scroll.max_scroll_y
+
+    at, end = asyncio.run(scenario())
+    assert at == end
+
+
+def test_highlighting_another_domain_clears_the_last_domain_s_sample(with_corpora):
+    async def scenario():
+        app = names_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            now, picker = app.query_one(NowPanel), app.query_one(DomainPicker)
+            ids = [picker.get_option_at_index(i).id for i in range(picker.option_count)]
+            picker.highlighted = ids.index("names")
+            await pilot.pause()
+            now.begin("a names sample", app.domains["names"])
+            picker.highlighted = ids.index("shakespeare")
+            await pilot.pause()
+            return now.domain, str(now.render())
+
+    domain, shown = asyncio.run(scenario())
+    assert domain is None and "press s to train" in shown
+
+
+def test_the_status_bar_keeps_device_temperature_and_guided_within_80_columns():
+    from playground.events import RunStarted, StepCompleted
+    from playground.tui.state import RunState
+    from playground.tui.widgets import status_line
+
+    state = RunState()
+    state.update(RunStarted(run_dir="runs/x", domain="names", n_params=1, vocab_size=28, device="cuda:0",
+                            config={"model": {}, "train": {"max_steps": 20_000, "max_time": None}, "sample": {}}))
+    state.update(StepCompleted(12_345, 1.5, 1e-3, 123_456.0, 3_700.0))
+    line = status_line(state, 0.5, guided=True)
+    assert line == "training · step 12,345/20,000 · 123k chars/s · cuda:0 · T=0.5 · guided · 1:01:40, ETA 38:14"
+    assert "guided" in line[:78]  # the status bar's width at 80 columns: only the clock may be cut

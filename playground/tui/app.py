@@ -34,6 +34,7 @@ from playground.tui.widgets import DomainPicker, FetchBar, NowPanel, SampleStrea
 # over more often than every 5 ms (Python's default), so keys and redraws are not kept waiting.
 SWITCH_INTERVAL = 0.0005
 WIDE = 110  # columns from which the speed chart shows beside the loss and the rates
+PROMPT = "press [b]s[/b] to train, [b]n[/b] to sample, [b]?[/b] for help"  # the now panel, when it has no sample
 
 
 def while_open(handler):
@@ -79,7 +80,7 @@ class PlaygroundApp(App):
                     yield Plot(id="loss-plot")
                     yield Plot(id="rates-plot")
                     yield Plot(id="speed-plot")
-                yield NowPanel("press [b]s[/b] to train, [b]n[/b] to sample, [b]?[/b] for help", id="now")
+                yield NowPanel(PROMPT, id="now")
                 yield SampleStream(id="stream")
         yield Static(id="status")
         yield Footer()
@@ -121,6 +122,9 @@ class PlaygroundApp(App):
         if domain is None or self.controller.training or not self.prefill(domain):
             return
         self.sub_title = domain.description
+        now = self.query_one(NowPanel)
+        if now.domain is not None and now.domain.name != domain.name:  # another domain's sample goes
+            now.begin(PROMPT, None)
         missing = domain.missing_tools()
         if missing:
             self.notify(f"{', '.join(missing)} not found: the {domain.name} scorer falls back to a weaker check",

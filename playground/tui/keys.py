@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
 from textual.binding import Binding
 
 
@@ -39,10 +43,14 @@ def bindings() -> list[Binding]:
     return [Binding(k.key, k.action, k.label) for k in KEYS] + [Binding("escape", "focus_samples", show=False)]
 
 
-def help_text() -> str:
-    rows = [(k.shown, k.help) for k in KEYS] + list(OTHER_KEYS)
-    lines = "\n".join(f"  [b]{shown}[/b]{' ' * (8 - len(shown))} {what}" for shown, what in rows)
-    return ("[b]playground tui[/b]: train a model and watch its samples get judged.\n\n"
-            f"{lines}\n\n"
-            "Samples are scored in the background while training goes on: ✓ valid, ✗ not, with the value, "
-            "the error category and whether the sample is new (not in the training corpus).\n")
+def help_text() -> Group:
+    """The help screen's text: the keys in a table, so a long line wraps under its own column."""
+    keys = Table.grid(padding=(0, 1))
+    keys.add_column(style="bold", width=8)
+    keys.add_column()
+    for shown, what in [(k.shown, k.help) for k in KEYS] + list(OTHER_KEYS):
+        keys.add_row(shown, what)
+    return Group(Text.from_markup("[b]playground tui[/b]: train a model and watch its samples get judged.\n"),
+                 Padding(keys, (0, 0, 0, 2)),
+                 Text("\nSamples are scored in the background while training goes on: ✓ valid, ✗ not, with the "
+                      "value, the error category and whether the sample is new (not in the training corpus)."))

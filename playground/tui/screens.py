@@ -20,6 +20,9 @@ class HelpScreen(ModalScreen):
         with VerticalScroll(classes="dialog"):  # it scrolls where the terminal is short
             yield Static(help_text(), id="help")
 
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # so the arrow and page keys scroll it
+
 
 class SampleScreen(ModalScreen):
     """A sample's full text, with its verdict and the checker's first error line."""

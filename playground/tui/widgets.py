@@ -22,6 +22,7 @@ from playground.engine.config import RunConfig, Setting, declared
 from playground.errors import PlaygroundError
 from playground.events import Event, SampleGenerated, SampleStreamed
 from playground.tui.messages import CorpusFetched, FetchProgress, Judged, Notice, RunEvent, said
+from playground.tui.plot import number
 from playground.tui.state import RunState, SampleRecord
 
 # The settings with a label in the settings panel, in declaration order.
@@ -193,21 +194,20 @@ class SampleStream(DataTable):
 
 
 def status_line(state: RunState, temperature: float | None, guided: bool = False) -> str:
-    """step, chars/s, elapsed, ETA, device, temperature, guided or not, and what the run is doing."""
+    """What the run is doing, step, chars/s, device, temperature, guided or not, then elapsed
+    time and ETA: a bar too narrow for it all loses the clock first."""
     with state.lock:
-        parts = [state.status]
+        parts, clock_part = [state.status], []
         if state.status != "idle":
             total = f"/{state.max_steps:,}" if state.max_steps else ""
-            parts += [f"step {state.step:,}{total}", f"{state.chars_per_s:,.0f} chars/s",
-                      f"{clock(state.elapsed)} elapsed"]
-            if state.eta is not None and state.status == "training":
-                parts.append(f"ETA {clock(state.eta)}")
-            parts.append(state.device)
+            eta = state.eta if state.status == "training" else None
+            parts += [f"step {state.step:,}{total}", f"{number(state.chars_per_s)} chars/s", state.device]
+            clock_part = [f"{clock(state.elapsed)} elapsed" if eta is None else f"{clock(state.elapsed)}, ETA {clock(eta)}"]
     if temperature is not None:
         parts.append(f"T={temperature:g}")
     if guided:
         parts.append("guided")
-    return "  ·  ".join(parts)
+    return " · ".join(parts + clock_part)
 
 
 class NowPanel(Static):
