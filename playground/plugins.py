@@ -93,10 +93,12 @@ class PluginHost:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, plugins_dir: Path | None = None) -> PluginHost:
         """The host a command builds once and passes along: ``plugins_dir`` (else
-        PLAYGROUND_PLUGINS_DIR), PLAYGROUND_DISABLE_PLUGINS and PLAYGROUND_PLUGIN_TIMEOUT from ``environ``."""
+        PLAYGROUND_PLUGINS_DIR), PLAYGROUND_DISABLE_PLUGINS, PLAYGROUND_PLUGIN_TIMEOUT and
+        PLAYGROUND_ENTRY_POINTS from ``environ``."""
         folder = plugins_dir or environ.get(PLUGINS_DIR_ENV) or None
         return cls(Path(folder) if folder else None, environ.get(DISABLE_ENV, "").split(","),
-                   timeout_s=_timeout(environ.get(TIMEOUT_ENV, "")), installed=_installed(environ.get(ENTRY_POINTS_ENV, "")))
+                   timeout_s=_timeout(environ.get(TIMEOUT_ENV, "")),
+                   installed=_installed(environ.get(ENTRY_POINTS_ENV, "")))
 
     # -- loading -----------------------------------------------------------------------
 

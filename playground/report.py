@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from playground.domains import Domain
+from playground.engine.config import flattened
 from playground.report_neurons import Unit, neuron_html
 from playground.run_history import RunHistory
 
@@ -63,16 +63,6 @@ def build(runs: Sequence[RunHistory], domains: Mapping[str, Domain], neuron: Uni
             f'<p class="note">Made {time.strftime("%Y-%m-%d %H:%M")} by playground report.</p>{note}{body}</body></html>')
 
 
-def _flat(config: Mapping, prefix: str = "") -> dict[str, str]:
-    rows = {}
-    for key, value in config.items():
-        if isinstance(value, Mapping):
-            rows.update(_flat(value, f"{prefix}{key}."))
-        else:
-            rows[f"{prefix}{key}"] = "" if value is None else str(value)
-    return rows
-
-
 def _facts(run: RunHistory) -> dict[str, str]:
     start = run.starts[-1] if run.starts else None
     status = ("training now" if run.in_use else f"ended: {run.finish.reason}" if run.finish
@@ -100,7 +90,9 @@ def _table(columns: Sequence[str], rows: Mapping[str, Sequence[str]], mark_diffe
 def _settings(runs: Sequence[RunHistory]) -> str:
     names = [run.name for run in runs]
     facts = [_facts(run) for run in runs]
-    flat = [_flat({k: v for k, v in run.config.items() if isinstance(v, Mapping)}) for run in runs]
+    flat = [{key: "" if value is None else str(value)
+             for key, value in flattened({k: v for k, v in run.config.items() if isinstance(v, Mapping)}).items()}
+            for run in runs]
     keys = list(dict.fromkeys(key for rows in flat for key in rows))
     settings = {key: [rows.get(key, "") for rows in flat] for key in keys}
     return (_table(names, {key: [f[key] for f in facts] for key in facts[0]}, False)

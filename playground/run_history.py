@@ -48,13 +48,8 @@ class RunHistory:
 
     @property
     def elapsed_s(self) -> float:
-        """Training time: the sum of each start's last elapsed time (a resume counts from 0)."""
-        total, previous = 0.0, None
-        for step in self.steps:
-            if previous is not None and step.elapsed_s < previous:
-                total += previous
-            previous = step.elapsed_s
-        return total + (previous or 0.0)
+        """Training time: the last step's clock (a resume carries the clock on from its checkpoint)."""
+        return self.steps[-1].elapsed_s if self.steps else 0.0
 
 
 def read(path: Path) -> RunHistory:

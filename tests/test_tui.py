@@ -495,7 +495,7 @@ def test_g_turns_guided_sampling_on_mid_run_and_charts_raw_and_guided(with_corpo
             await pilot.press("g")
             assert app.guided and app.controller.steering.guided is True
             await until(pilot, lambda: len(app.controller.state.guided) >= 1)
-            assert app.controller.state.guided.last == 1.0  # a guided name is always 2-20 letters
+            assert app.controller.state.guided.points[-1][1] == 1.0  # a guided name is always 2-20 letters
             await until(pilot, lambda: any(r.guided for r in app.query_one(SampleStream).records.values()))
             assert "guided" in str(app.query_one("#status").render())
             await pilot.press("s")

@@ -152,6 +152,18 @@ class Setting:
     panel: str | None  # its label in the TUI's settings panel, if it has one
 
 
+def flattened(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config (config.json's sections) as one level of dotted keys:
+    ``{"model": {"hidden": 32}}`` -> ``{"model.hidden": 32}``."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            flat.update(flattened(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def declared(*sections: str) -> list[Setting]:
     """The settings of ``sections``, in declaration order."""
     found = []

@@ -17,6 +17,7 @@ import importlib
 import re
 from pathlib import Path
 
+from playground.engine.config import flattened
 from playground.errors import PlaygroundError
 from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, SampleGenerated, SampleScored,
                                ScoringFailed, StepCompleted, ValidityMeasured)
@@ -77,7 +78,8 @@ class TensorBoardTracker:
             self.writer.close()
         folder = self.folder or Path(event.run_dir) / FOLDER
         self.writer = SummaryWriter(str(folder), purge_step=event.step + 1 if event.step else None)
-        self.hparams = {"domain": event.domain, "n_params": event.n_params, **_flat(event.config)}
+        settings = {k: v for k, v in flattened(event.config).items() if isinstance(v, (bool, int, float, str))}
+        self.hparams = {"domain": event.domain, "n_params": event.n_params, **settings}  # unset (None) left out
 
     def scalars(self, step: int, group: str, **values: float | None) -> None:
         for name, value in values.items():
@@ -106,17 +108,6 @@ class TensorBoardTracker:
         self.scalars(event.step, "hparam", **self.last)
         self.writer.close()
         self.writer = None
-
-
-def _flat(config: dict, prefix: str = "") -> dict[str, bool | int | float | str]:
-    """``{"model": {"hidden": 32}}`` as ``{"model.hidden": 32}``; unset (None) settings left out."""
-    flat = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        elif isinstance(value, (bool, int, float, str)):
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _batch(event: ValidityMeasured, batch: list[SampleScored]) -> str:

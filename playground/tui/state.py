@@ -51,11 +51,6 @@ class Curve:
     def __len__(self) -> int:
         return len(self.kept) + bool(self.pending)
 
-    @property
-    def last(self) -> float | None:
-        """The newest point's (first) value."""
-        return self.points[-1][1] if self else None
-
 
 def mean(points: list[tuple[float, ...]]) -> tuple[float, ...]:
     return tuple(sum(column) / len(points) for column in zip(*points))
