@@ -87,6 +87,7 @@ def main_callback(
 
     Environment: PLAYGROUND_HOME (where corpora/ and runs/ live; default: the current folder),
     PLAYGROUND_CORPORA (extra read-only corpus roots, separated by ':'),
+    PLAYGROUND_OFFLINE=1 (never download a missing corpus),
     PLAYGROUND_PLUGINS_DIR, PLAYGROUND_DISABLE_PLUGINS (plugin names, separated by ','),
     PLAYGROUND_PLUGIN_TIMEOUT (seconds a plugin's import or hook call may take; default 10).
     """
@@ -174,14 +175,22 @@ def corpus_fetch(
                        "instead of the upstream sources.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Fetch again even if the corpus is already there.")] = False,
 ) -> None:
-    """Download a domain's corpus (checksummed) into $PLAYGROUND_HOME/corpora/DOMAIN/input.txt."""
+    """Download a domain's corpus (checksummed) into $PLAYGROUND_HOME/corpora/DOMAIN/input.txt.
+
+    Downloads retry dropped connections and 429/5xx answers with backoff, resume where the
+    server allows it, and stop at a stall timeout, a deadline and a size cap, keeping nothing partial.
+    """
+    fetched(resolve_domain(domain), out, source, force)
+
+
+def fetched(target, said, source: str | None = None, force: bool = False) -> None:
+    """Fetch ``target``'s corpus under a progress bar on stderr, then say where it went on ``said``."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     from playground import corpora
 
-    target = resolve_domain(domain)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                        console=err, transient=True)
+                        console=err, transient=True, disable=not err.is_terminal)  # piped, it would leave a blank line
     tasks: dict[str, int] = {}
 
     def report(label: str, done: int, total: int | None) -> None:
@@ -197,8 +206,31 @@ def corpus_fetch(
         if tasks:  # stopping one never started would print a blank line
             progress.stop()
     check = "verified against the pinned sha256" if meta["pinned"] else "sha256 recorded for later checks"
-    out.print(f"[green]✓[/] {target.name}: {meta['bytes']:,} bytes in "
+    said.print(f"[green]✓[/] {target.name}: {meta['bytes']:,} bytes in "
               f"{corpora.store_dir(target.name) / 'input.txt'} ({check}: {meta['sha256'][:16]}…)")
+
+
+OfflineOpt = Annotated[bool, typer.Option(
+    "--offline", envvar="PLAYGROUND_OFFLINE",
+    help="Never download: a corpus that is not here is an error (PLAYGROUND_OFFLINE=1 does the same).")]
+
+
+def corpus_ready(target, offline: bool) -> None:
+    """Check ``target``'s corpus before the slow work, fetching it first if it is missing
+    (one line says so) unless ``offline``; a corpus that cannot be had is one error line."""
+    from playground import corpora
+
+    if corpora.find_corpus(target) is None and target.corpus.sources and not offline and not _torchrun_rank():
+        files = len(target.corpus.sources)
+        err.print(f"the {target.name} corpus is not here yet: fetching it from upstream "
+                  f"({files} file{'s' if files > 1 else ''}; --offline stops this)", soft_wrap=True)
+        fetched(target, err)
+    corpora.corpus_path(target)  # missing or damaged: its one line, saying how to mend it
+
+
+def _torchrun_rank() -> bool:
+    """Under torchrun, where ranks would race each other to fetch (`--nproc` fetches first)."""
+    return "TORCHELASTIC_RUN_ID" in os.environ or int(os.environ.get("WORLD_SIZE", 1)) > 1
 
 
 @command(corpus_app, name="info")
@@ -321,6 +353,7 @@ def train(
         "-m playground train ...` (several machines: run torchrun yourself, see the README).",
         show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON event per line.")] = False,
+    offline: OfflineOpt = False,
     log: Annotated[Optional[list[str]], typer.Option(
         "--log", metavar="TRACKER[:DIR]", show_default=False, help=escape(
             "Also log the run to a tracker: tensorboard[:DIR] writes TensorBoard event files into DIR "
@@ -339,6 +372,8 @@ def train(
     if domain is None and resume is None:
         raise PlaygroundError("give a DOMAIN to train, or --resume RUN_DIR")
     target = resolve_domain(domain) if domain is not None else None  # before torch too: a typo is quick
+    if target is not None:
+        corpus_ready(target, offline)
     if nproc is not None:
         raise typer.Exit(launch_torchrun(nproc))
     from playground.console import render_training
@@ -348,7 +383,9 @@ def train(
     host = load_host()
     if launched().main:  # only rank 0 is given events; only it makes the trackers
         trackers.attach(host, wanted)
-    target = target or run_domain(resume, host.domains)
+    if target is None:
+        target = run_domain(resume, host.domains)
+        corpus_ready(target, offline)
     events = run_training(target, settings, out_dir, resume, config_file, allow_changed_corpus, tracker=host)
     world = launched()
     if not world.main:  # ranks > 0 train in step with rank 0, which alone reports and writes
@@ -368,6 +405,7 @@ def sample(
     score: Annotated[bool, typer.Option("--score", help="Score each sample with the domain's checker as well.")] = False,
     strict: StrictOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sample: text, seed and settings.")] = False,
+    offline: OfflineOpt = False,
     *,
     settings: dict,
 ) -> None:
@@ -388,6 +426,7 @@ def sample(
     domain = sampler.domain
     if score or strict:
         scoring.check_scorer(domain, strict)
+        corpus_ready(domain, offline)
         measured_first(domain, strict)
     judged = []
 
@@ -426,6 +465,7 @@ def score(
     repair: Annotated[bool, typer.Option(
         "--repair", help="Also score each sample after closing what it left open; reported apart.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document: summary and samples.")] = False,
+    offline: OfflineOpt = False,
 ) -> None:
     """Check samples for validity: a row per sample (✓/✗, value, category, first error), then
     valid, unique and novel rates with 95% intervals.
@@ -448,6 +488,7 @@ def score(
         err.print(f"[yellow]warning:[/] {tool} is not installed; the {target.name} scorer falls back to a "
                   "weaker check (see its detail column)", soft_wrap=True)
     sources, texts = [p[0] for p in pairs], [p[1] for p in pairs]
+    corpus_ready(target, offline)  # novelty and the ceiling read it
     measured_first(target, strict)
     judgement = scoring.judge(target, texts, strict)
     fixed = scoring.judge(target, [target.repair(t) for t in texts], strict) if repair else None
@@ -478,6 +519,7 @@ def sweep(
                       ] = False,
     strict: StrictOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON row per temperature.")] = False,
+    offline: OfflineOpt = False,
 ) -> None:
     """The trade-off curve: valid, unique and novel rates of samples at each temperature, and
     their negative log-likelihood per character under the model (what a guide costs)."""
@@ -493,6 +535,8 @@ def sweep(
         raise PlaygroundError("--temperatures must list finite numbers > 0")
     domains = load_host().domains
     domain = run_domain(checkpoint, domains, required=False)  # else the checkpoint's own
+    if domain is not None:
+        corpus_ready(domain, offline)
     rows = []
     with err.status("sampling and scoring…") as status:
         for row in run_sweep(checkpoint, domain, values, n, length, seed, strict, domains, guided):
@@ -547,6 +591,7 @@ def tui(domain: Annotated[Optional[str], typer.Argument(
         checkpoint: Annotated[Optional[Path], typer.Option(
             help="Open a run folder or checkpoint to sample from and explore, without training.",
             show_default=False)] = None,
+        offline: OfflineOpt = False,
         *,
         settings: dict) -> None:
     """Open the terminal UI: pick a domain, train (s), watch the loss and each sample's verdict,
@@ -555,6 +600,8 @@ def tui(domain: Annotated[Optional[str], typer.Argument(
     from playground.tui.app import PlaygroundApp
 
     target = resolve_domain(domain) if domain is not None else None  # a misspelt name fails here, in one line
+    if target is not None and checkpoint is None:
+        corpus_ready(target, offline)
     if checkpoint is not None and not checkpoint.exists():
         raise PlaygroundError(f"{checkpoint} not found: give a run folder or a checkpoint file")
     PlaygroundApp(target, settings, checkpoint, load_host()).run()

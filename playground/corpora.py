@@ -15,15 +15,11 @@ import bz2
 import codecs
 import gzip
 import hashlib
-import http.client
 import json
 import lzma
 import os
-import socket
 import tarfile
 import tempfile
-import threading
-import urllib.error
 import urllib.request
 import zipfile
 import zlib
@@ -35,11 +31,12 @@ from typing import Any, BinaryIO
 
 from playground.atomic import write_text_atomic
 from playground.domains import Domain, Source
+from playground.download import Progress
+from playground.download import download as _download
 from playground.errors import PlaygroundError
 from playground.memo import remembered
 
 CHUNK = 1 << 20
-Progress = Callable[[str, int, "int | None"], None]  # (label, bytes done, bytes total)
 
 
 def home() -> Path:
@@ -163,7 +160,7 @@ def _recorded_sha256(path: Path) -> str | None:
 # -- fetching --------------------------------------------------------------------------
 
 def is_url(text: str) -> bool:
-    return text.split("://", 1)[0] in ("http", "https", "file") and "://" in text
+    return text.split("://", 1)[0] in ("http", "https") and "://" in text
 
 
 @dataclass(frozen=True)
@@ -173,8 +170,10 @@ class Limits:
     about 22,000 members; latex is 31 files of 10 MB in all."""
 
     download_bytes: int = 256 << 20  # per file: checked against Content-Length and as bytes arrive
-    stall_s: float = 60  # per file: no byte for this long ends it
-    deadline_s: float = 30 * 60  # per file: from connecting to the last byte
+    stall_s: float = 60  # per read: no byte for this long fails the request
+    deadline_s: float = 30 * 60  # per file: from connecting to the last byte, retries included
+    retries: int = 4  # per file and kind of failure: dropped, stalled, refused, or answered 429/5xx
+    backoff_s: float = 1  # the first retry is at once, the next wait 2, 4, 8... times this (at most 30 s)
     unpacked_bytes: int = 512 << 20  # per archive, decompressed (a tar's headers count too)
     members: int = 50_000  # per archive: files, folders and links
 
@@ -183,132 +182,8 @@ LIMITS = Limits()  # read at each call, so a test can lower them
 
 
 def download(url: str, dest: Path, progress: Progress | None = None) -> str:
-    """Download ``url`` to ``dest`` within ``LIMITS`` and return the sha256 of what arrived.
-
-    On failure ``dest`` may hold part of the body: callers download into a temporary folder.
-    """
-    limits = LIMITS
-    deadline = _Deadline(limits.deadline_s)
-    try:
-        with deadline, deadline.opener().open(url, timeout=limits.stall_s) as response, open(dest, "wb") as out:
-            digest = _receive(url, response, out, limits, progress)
-    except (PlaygroundError, urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        raise _download_error(url, exc, limits, deadline.fired) from None
-    if deadline.fired:  # the read the deadline cut short looked like the end of the body
-        raise _download_error(url, None, limits, True)
-    return digest
-
-
-def _receive(url: str, response: Any, out: BinaryIO, limits: Limits, progress: Progress | None) -> str:
-    """Copy the body to ``out``, refusing more than the cap or less than Content-Length; its sha256."""
-    length = response.headers.get("Content-Length")
-    total = int(length) if length and length.isdigit() else None
-    cap = limits.download_bytes
-    if total is not None and total > cap:
-        raise PlaygroundError(f"download refused: {url}: it announces {total:,} bytes, over the {cap:,}-byte cap")
-    digest = hashlib.sha256()
-    done = 0
-    while chunk := response.read1(CHUNK):  # read1: one network read, so the deadline is seen
-        done += len(chunk)
-        if done > cap:
-            raise PlaygroundError(f"download stopped: {url}: it sent more than the {cap:,}-byte cap")
-        out.write(chunk)
-        digest.update(chunk)
-        if progress:
-            progress(url.rsplit("/", 1)[-1], done, total)
-    if total is not None and done != total:
-        raise PlaygroundError(f"download failed: {url}: the body ended after {done:,} of the "
-                              f"{total:,} bytes it announced; nothing was kept")
-    return digest.hexdigest()
-
-
-def _download_error(url: str, exc: BaseException | None, limits: Limits, late: bool) -> PlaygroundError:
-    if late:
-        return PlaygroundError(f"download stopped: {url}: not finished within the {limits.deadline_s:g} s deadline")
-    if isinstance(exc, PlaygroundError):
-        return exc
-    if isinstance(exc, urllib.error.HTTPError):
-        return PlaygroundError(f"download failed: {url}: HTTP {exc.code} {exc.reason}")
-    reason = getattr(exc, "reason", None) or exc
-    if isinstance(reason, TimeoutError):
-        return PlaygroundError(f"download stopped: {url}: no data for {limits.stall_s:g} s (the stall timeout)")
-    return PlaygroundError(f"download failed: {url}: {reason}")
-
-
-class _Deadline:
-    """Ends a download that outlives ``seconds``: when the time is up it shuts the sockets of
-    the connections its opener made, which wakes a read blocked on them (headers or body)."""
-
-    def __init__(self, seconds: float):
-        self.fired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-
-    def opener(self) -> urllib.request.OpenerDirector:
-        return urllib.request.build_opener(_WatchedHTTP(self), _WatchedHTTPS(self), _HTTPRedirects())
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.append(sock)
-            if self.fired:
-                _shut(sock)
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    try:  # the plain socket's shutdown, also under TLS: it only wakes the reader
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
-
-
-class _Watched:
-    """A urllib handler whose connections (redirects and proxies included) report to a deadline."""
-
-    def __init__(self, deadline: _Deadline):
-        super().__init__()
-        self._deadline = deadline
-
-    def do_open(self, http_class: type[http.client.HTTPConnection], req: urllib.request.Request, **kwargs: Any):
-        deadline = self._deadline
-
-        class Connection(http_class):  # type: ignore[valid-type, misc]
-            def connect(self) -> None:
-                super().connect()
-                deadline.watch(self.sock)
-
-        return super().do_open(Connection, req, **kwargs)  # type: ignore[misc]
-
-
-class _WatchedHTTP(_Watched, urllib.request.HTTPHandler):
-    pass
-
-
-class _WatchedHTTPS(_Watched, urllib.request.HTTPSHandler):
-    pass
-
-
-class _HTTPRedirects(urllib.request.HTTPRedirectHandler):
-    """Redirects to HTTP(S) only: urllib would also follow one to ftp://, which no deadline watches."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        if not newurl.startswith(("http://", "https://")):
-            raise urllib.error.URLError(f"redirected to {newurl}, which is not HTTP")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    """Download ``url`` to ``dest`` within ``LIMITS`` (see playground.download); its sha256."""
+    return _download(url, dest, LIMITS, progress)
 
 
 def fetch(domain: Domain, source: str | None = None, force: bool = False,
@@ -374,7 +249,7 @@ def _build(domain: Domain, source: str | None, work: Path, progress: Progress | 
         path = folder / spec.name
         download(source, path, progress)
         return _from_file(domain, path, work)
-    path = Path(source).expanduser()
+    path = Path(urllib.request.url2pathname(source[len("file://"):]) if source.startswith("file://") else source).expanduser()
     if path.is_dir():
         if (path / "input.txt").is_file():
             return _copy(path / "input.txt", work / "input.txt", progress)

@@ -1,3 +1,4 @@
+import dataclasses
 import functools
 import http.server
 import os
@@ -44,6 +45,8 @@ def isolated_home(tmp_path, monkeypatch, shared_cache):
         monkeypatch.delenv(name, raising=False)
     plugins._host.cache_clear()
     monkeypatch.setattr(corpora, "_remembered", {})
+    monkeypatch.setenv("PLAYGROUND_OFFLINE", "1")  # no test reaches the internet: one that fetches unsets it
+    monkeypatch.setattr(corpora, "LIMITS", dataclasses.replace(corpora.LIMITS, backoff_s=0.001))  # retries at once
     yield home
     plugins._host.cache_clear()
 

@@ -23,7 +23,7 @@ from playground.errors import PlaygroundError
 
 @pytest.fixture
 def limits(monkeypatch):
-    """Lower some of the fetch limits for one test."""
+    """Lower some of the fetch limits for one test (conftest already makes retries back off 1 ms)."""
     def lower(**changes):
         monkeypatch.setattr(corpora, "LIMITS", dataclasses.replace(corpora.LIMITS, **changes))
     return lower
@@ -32,7 +32,8 @@ def limits(monkeypatch):
 @pytest.fixture
 def hostile_server():
     """``start(behaviour)`` serves every GET with ``behaviour(handler, stop)`` on 127.0.0.1 and
-    returns the base URL; ``stop`` is set at teardown so a slow behaviour ends at once."""
+    returns the base URL; ``stop`` is set at teardown so a slow behaviour ends at once, and
+    ``start.requests[base]`` is what the behaviour recorded of the requests it answered."""
     stop = threading.Event()
     servers = []
 
@@ -49,10 +50,14 @@ def hostile_server():
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
+        server.requests = []  # what a behaviour records of each request it answered
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        start.requests[base] = server.requests
+        return base
 
+    start.requests = {}  # base URL -> its server's record of requests
     yield start
     stop.set()
     for server in servers:
@@ -192,9 +197,91 @@ def test_a_body_within_the_limits_still_arrives(hostile_server, limits, isolated
     assert corpora.fetch(poems(f"{base}/poems.txt"))["bytes"] == 14_000
 
 
+POEM = b"roses are red\n" * 1000  # 14,000 bytes
+
+
+def drops_half_way(handler, stop, ranges=True):
+    """The first answer stops half-way and closes; a resume (Range) gets the rest as a 206, or,
+    where the server ignores ranges, the whole file again."""
+    handler.server.requests.append(handler.headers.get("Range"))
+    wanted = handler.headers.get("Range")
+    if wanted and ranges:
+        start = int(wanted.removeprefix("bytes=").rstrip("-"))
+        handler.send_response(206)
+        handler.send_header("Content-Range", f"bytes {start}-{len(POEM) - 1}/{len(POEM)}")
+        handler.send_header("Content-Length", str(len(POEM) - start))
+        handler.send_header("ETag", '"v1"')
+        handler.end_headers()
+        handler.wfile.write(POEM[start:])
+        return
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(len(POEM)))
+    handler.send_header("ETag", '"v1"')
+    handler.end_headers()
+    if len(handler.server.requests) == 1:
+        handler.wfile.write(POEM[:6000])
+        handler.wfile.flush()
+        handler.connection.shutdown(2)  # dropped half-way: 6,000 of 14,000 bytes
+        return
+    handler.wfile.write(POEM)
+
+
+def unavailable_twice(handler, stop):
+    handler.server.requests.append(handler.path)
+    if len(handler.server.requests) <= 2:
+        handler.send_error(503, "Service Unavailable")
+        return
+    flood(len(POEM))(handler, stop)
+
+
+def always_unavailable(handler, stop):
+    handler.server.requests.append(handler.path)
+    handler.send_error(503, "Service Unavailable")
+
+
+def always_drops(handler, stop):
+    handler.server.requests.append(handler.headers.get("Range"))
+    headers(handler, length=len(POEM))
+    handler.wfile.write(POEM[:100])
+
+
+@pytest.mark.parametrize("ranges", [True, False], ids=["resumed-with-range", "restarted"])
+def test_a_connection_dropped_half_way_is_resumed(hostile_server, isolated_home, ranges):
+    base = hostile_server(lambda handler, stop: drops_half_way(handler, stop, ranges))
+    meta = corpora.fetch(poems(f"{base}/poems.txt"))
+    assert meta["bytes"] == len(POEM)
+    assert (isolated_home / "corpora" / "poems" / "input.txt").read_bytes() == POEM
+    assert hostile_server.requests[base] == [None, "bytes=6000-"]  # asked for the rest, not the whole
+
+
+def test_503_twice_is_retried_with_backoff(hostile_server, isolated_home):
+    base = hostile_server(unavailable_twice)
+    assert corpora.fetch(poems(f"{base}/poems.txt"))["bytes"] == len(POEM)
+    assert len(hostile_server.requests[base]) == 3
+
+
+def test_a_server_that_stays_unavailable_fails_after_its_retries(hostile_server, limits, isolated_home):
+    limits(retries=2)
+    base = hostile_server(always_unavailable)
+    cli_refuses(["corpus", "fetch", "shakespeare", "--from", f"{base}/input.txt"],
+                f"download failed: {base}/input.txt: HTTP 503 Service Unavailable (after 3 tries)")
+    assert len(hostile_server.requests[base]) == 3
+    assert nothing_kept(isolated_home)
+
+
+def test_a_body_that_always_drops_fails_after_its_retries(hostile_server, limits, isolated_home):
+    limits(retries=2)
+    base = hostile_server(always_drops)
+    with pytest.raises(PlaygroundError, match=rf"^download failed: {base}/poems.txt: the body ended after 100 of "
+                                              r"the 14,000 bytes it announced \(after 3 tries\); nothing was kept$"):
+        corpora.fetch(poems(f"{base}/poems.txt"))
+    assert len(hostile_server.requests[base]) == 3
+    assert nothing_kept(isolated_home)
+
+
 def test_redirects_are_followed_over_http_only(hostile_server, isolated_home):
     base = hostile_server(redirect)
-    with pytest.raises(PlaygroundError, match=f"^download failed: {base}/ftp: redirected to ftp://127.0.0.1:9/x.txt, "
+    with pytest.raises(PlaygroundError, match=f"^download failed: {base}/ftp: a redirect leads to ftp://, "
                                               "which is not HTTP$"):
         corpora.fetch(poems(f"{base}/ftp"))
     assert nothing_kept(isolated_home)
