@@ -246,9 +246,17 @@ def corpus_info(domain: DomainArg, as_json: JsonOpt = False) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for key, value in facts.items():
-        value = "\n".join(value) if isinstance(value, list) else value
+        value = _urls(value) if isinstance(value, list) else value
         table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
     out.print(table)
+
+
+def _urls(urls: list[str]) -> str:
+    """Several URLs in one folder as the folder and their names; others one per line."""
+    folder = os.path.commonprefix(urls).rpartition("/")[0] + "/"
+    if len(urls) < 3 or folder in ("/", "https://", "http://"):
+        return "\n".join(urls)
+    return f"{len(urls)} files in {folder}\n" + ", ".join(url[len(folder):] for url in urls)
 
 
 def main() -> None:

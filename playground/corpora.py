@@ -460,7 +460,7 @@ def info(domain: Domain) -> dict[str, Any]:
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "characters": len(text),
-        "distinct_characters": len(set(text)),
+        "alphabet": len(set(text)),  # distinct characters: the model's vocabulary
         "lines": text.count("\n") + (0 if text.endswith("\n") else 1),
         "kind": domain.corpus.kind,
         "license": domain.corpus.license,

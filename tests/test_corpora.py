@@ -259,7 +259,7 @@ def test_cli_fetch_from_and_info(shared_corpora, isolated_home):
     assert (isolated_home / "corpora" / "names" / "input.txt").read_bytes() == names.read_bytes()
     assert facts["path"] == str(PluginHost().domains["names"].corpus.bundled)  # the shipped copy comes first
     # 32,032 newlines, and a last name (zzyzx) without one: 32,033 lines
-    assert (facts["bytes"], facts["lines"], facts["distinct_characters"]) == (228_145, 32_033, 27)
+    assert (facts["bytes"], facts["lines"], facts["alphabet"]) == (228_145, 32_033, 27)
     assert facts["kind"] == "lines" and "MIT" in facts["license"]
 
 
@@ -303,16 +303,30 @@ def test_domains_lists_five_with_status(with_corpora, tmp_path, monkeypatch):
     assert {name for name, row in rows.items() if row["corpus"]["status"] == "ready"} == {"shakespeare", "names"}
 
 
-def test_output_piped_to_a_file_is_not_hard_wrapped(with_corpora, tmp_path):
-    """A pipe is not an 80-column terminal: each URL and the sha256 stay whole on their lines."""
+def corpus_info_latex(**env_changes):
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     result = subprocess.run([sys.executable, "-m", "playground", "corpus", "info", "latex"], capture_output=True,
-                            text=True, env=env, timeout=60)
+                            text=True, env={**env, **env_changes}, timeout=60)
     assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_output_piped_to_a_file_is_not_hard_wrapped(with_corpora):
+    """A pipe is not an 80-column terminal: the sources' folder and the sha256 stay whole on their lines."""
     latex = PluginHost().domains["latex"]
-    lines = result.stdout.splitlines()
-    assert all(any(source.url in line for line in lines) for source in latex.corpus.sources)
+    lines = corpus_info_latex()
+    folder = latex.corpus.sources[0].url.rpartition("/")[0] + "/"
+    assert any(line.rstrip().endswith(f"31 files in {folder}") for line in lines)
+    assert all(source.name in " ".join(lines) for source in latex.corpus.sources)
     assert any(latex.corpus.sha256 in line for line in lines)
+
+
+def test_corpus_info_fits_80_columns(with_corpora):
+    """At 80 columns the sha256 stays whole and the 31 sources take a few lines, not 62."""
+    lines = corpus_info_latex(COLUMNS="80")
+    assert all(len(line) <= 80 for line in lines)
+    assert any(PluginHost().domains["latex"].corpus.sha256 in line for line in lines)
+    assert len(lines) < 25
