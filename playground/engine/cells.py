@@ -1,0 +1,188 @@
+"""Colah's LSTM variants, written out: peephole connections and coupled gates.
+
+Each layer runs as one autograd function over the whole sequence: the input projections of
+all time steps are one matmul, the forward loop runs without building a graph, and the
+backward pass is the LSTM's backpropagation through time written out, with the weight
+gradients as one matmul over all steps. That leaves a few kernels per step where autograd
+would record a dozen, and keeps these cells near the fused LSTM's speed (bench/train_speed.py).
+``ColahLSTM.step`` (sampling) and the tests' reference use the same equations one step at a time.
+
+Gate order in the weights: i, f, g, o (peephole); f, g, o (coupled).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def peephole_step(gates: torch.Tensor, c: torch.Tensor, peep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """f = σ(W_f·[h, x] + p_f⊙c[t-1]), i likewise, c[t] = f⊙c[t-1] + i⊙tanh(g), o = σ(… + p_o⊙c[t]), h = o⊙tanh(c[t])."""
+    i, f, g, o = gates.chunk(4, dim=-1)
+    c = torch.sigmoid(f + peep[0] * c) * c + torch.sigmoid(i + peep[1] * c) * torch.tanh(g)
+    return torch.sigmoid(o + peep[2] * c) * torch.tanh(c), c
+
+
+def coupled_step(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One gate decides both what to forget and what to write: c[t] = f⊙c[t-1] + (1-f)⊙tanh(g)."""
+    f, g, o = gates.chunk(3, dim=-1)
+    f = torch.sigmoid(f)
+    c = f * c + (1 - f) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+class _Layer(torch.autograd.Function):
+    """One layer over a whole sequence, time first: xg ``(T, B, gates*H)`` holds the input
+    projections (bias included); returns the outputs ``(T, B, H)`` and the final h and c."""
+
+    @staticmethod
+    def forward(ctx, variant: str, xg, h0, c0, w_hh, peep):  # noqa: D102
+        steps, batch, hidden = xg.size(0), xg.size(1), h0.size(-1)
+        out = xg.new_empty(steps, batch, hidden)
+        acts = torch.empty_like(xg)  # the gates after their squashing, per step
+        cells = xg.new_empty(steps + 1, batch, hidden)  # c[-1], c[0], ...
+        cells[0] = c0
+        step = _peephole_forward if variant == "peephole" else _coupled_forward
+        looks = (peep[[1, 0]], peep[2]) if variant == "peephole" else None  # i and f's peepholes, o's
+        h = h0
+        for t in range(steps):
+            step(torch.addmm(xg[t], h, w_hh.t()), cells[t], acts[t], cells[t + 1], out[t], looks)
+            h = out[t]
+        ctx.variant = variant
+        ctx.save_for_backward(h0, w_hh, peep, out, acts, cells)
+        return out, out[-1].clone(), cells[-1].clone()
+
+    @staticmethod
+    def backward(ctx, d_out, d_h, d_c):  # noqa: D102
+        h0, w_hh, peep, out, acts, cells = ctx.saved_tensors
+        factors = _peephole_factors if ctx.variant == "peephole" else _coupled_factors
+        k, m, e, a = factors(acts, cells, peep)
+        d_gates, d_h0, d_c0 = _bptt(d_out, d_h, d_c, w_hh, k, m, e, a)
+        h_prev = torch.cat([h0[None], out[:-1]])
+        d_w_hh = d_gates.flatten(0, 1).t() @ h_prev.flatten(0, 1)
+        d_peep = _peephole_peep_grad(d_gates, cells) if ctx.variant == "peephole" else None
+        return None, d_gates, d_h0, d_c0, d_w_hh, d_peep
+
+
+def _peephole_forward(a, c, act, c_next, h_next, looks) -> None:
+    """One peephole step from the pre-activations ``a``, writing act, c_next and h_next."""
+    hidden, (look_if, look_o) = c.size(-1), looks
+    i_f = a[:, :2 * hidden].unflatten(1, (2, hidden))  # i and f see c[t-1] through their peepholes
+    torch.sigmoid(torch.addcmul(i_f, look_if, c[:, None]), out=act[:, :2 * hidden].unflatten(1, (2, hidden)))
+    torch.tanh(a[:, 2 * hidden:3 * hidden], out=act[:, 2 * hidden:3 * hidden])
+    si, sf, tg, so = act.chunk(4, dim=1)
+    torch.addcmul(sf * c, si, tg, out=c_next)
+    torch.sigmoid(torch.addcmul(a[:, 3 * hidden:], look_o, c_next), out=so)  # o sees c[t]
+    torch.mul(so, torch.tanh(c_next), out=h_next)
+
+
+def _coupled_forward(a, c, act, c_next, h_next, looks) -> None:
+    """One coupled step from the pre-activations ``a``, writing act, c_next and h_next."""
+    sf, tg, so = act.chunk(3, dim=1)
+    f, g, o = a.chunk(3, dim=1)
+    torch.sigmoid(f, out=sf)
+    torch.tanh(g, out=tg)
+    torch.sigmoid(o, out=so)
+    torch.addcmul(tg, sf, c - tg, out=c_next)  # f*c + (1-f)*g
+    torch.mul(so, torch.tanh(c_next), out=h_next)
+
+
+def _peephole_factors(acts, cells, peep):
+    """The per-step factors of the backward recurrence (see _bptt), for all steps at once."""
+    si, sf, tg, so = acts.chunk(4, dim=-1)
+    c_prev, c = cells[:-1], cells[1:]
+    tc = torch.tanh(c)
+    a = tc * so * (1 - so)  # dL/da_o = dh * a
+    e_i, e_f, e_g = tg * si * (1 - si), c_prev * sf * (1 - sf), si * (1 - tg * tg)
+    k = so * (1 - tc * tc) + a * peep[2]  # dc = dc_next + dh * k
+    m = sf + e_f * peep[0] + e_i * peep[1]  # dc_prev = dc * m
+    return k, m, torch.stack([e_i, e_f, e_g], dim=2), a
+
+
+def _coupled_factors(acts, cells, peep):
+    sf, tg, so = acts.chunk(3, dim=-1)
+    tc = torch.tanh(cells[1:])
+    a = tc * so * (1 - so)
+    e_f, e_g = (cells[:-1] - tg) * sf * (1 - sf), (1 - sf) * (1 - tg * tg)
+    return so * (1 - tc * tc), sf, torch.stack([e_f, e_g], dim=2), a
+
+
+def _bptt(d_out, d_h, d_c, w_hh, k, m, e, a):
+    """Backpropagation through time, given per-step factors: with dh the gradient reaching
+    h[t], dc = dc[t+1 → t] + dh*k; the gates before the output gate get dc*e, the output gate
+    dh*a; c[t-1] gets dc*m and h[t-1] the gates' gradient through w_hh."""
+    steps, batch, n, hidden = e.shape
+    d_gates = e.new_empty(steps, batch, (n + 1) * hidden)
+    dh_next = d_h if d_h is not None else torch.zeros_like(d_out[0])
+    dc_next = d_c if d_c is not None else torch.zeros_like(d_out[0])
+    for t in range(steps - 1, -1, -1):
+        dh = d_out[t] + dh_next
+        dc = torch.addcmul(dc_next, dh, k[t])
+        torch.mul(e[t], dc[:, None], out=d_gates[t, :, :n * hidden].unflatten(1, (n, hidden)))
+        torch.mul(dh, a[t], out=d_gates[t, :, n * hidden:])
+        dc_next = dc * m[t]
+        dh_next = d_gates[t] @ w_hh
+    return d_gates, dh_next, dc_next
+
+
+def _peephole_peep_grad(d_gates, cells):
+    d_i, d_f, _, d_o = d_gates.chunk(4, dim=-1)
+    c_prev, c = cells[:-1], cells[1:]
+    return torch.stack([(d_f * c_prev).sum((0, 1)), (d_i * c_prev).sum((0, 1)), (d_o * c).sum((0, 1))])
+
+
+class ColahLSTM(nn.Module):
+    """A stacked LSTM variant, batch first.
+
+    ``peephole``: the gates also look at the cell (diagonal peepholes: forget and input gates
+    see c[t-1], the output gate sees c[t]). ``coupled``: one gate f decides both what to
+    forget and what to write, c = f*c + (1-f)*g.
+    """
+
+    def __init__(self, variant: str, input_size: int, hidden: int, layers: int, dropout: float):
+        super().__init__()
+        self.variant, self.hidden, self.layers, self.dropout = variant, hidden, layers, dropout
+        gates = 3 if variant == "coupled" else 4
+        sizes = [input_size] + [hidden] * (layers - 1)
+        self.w_ih = nn.ParameterList(nn.Parameter(torch.empty(gates * hidden, n)) for n in sizes)
+        self.w_hh = nn.ParameterList(nn.Parameter(torch.empty(gates * hidden, hidden)) for _ in sizes)
+        self.bias = nn.ParameterList(nn.Parameter(torch.empty(gates * hidden)) for _ in sizes)
+        if variant == "peephole":
+            self.peep = nn.ParameterList(nn.Parameter(torch.empty(3, hidden)) for _ in sizes)
+        bound = 1 / math.sqrt(hidden)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def cell(self, layer: int, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One time step of one layer from its pre-activations."""
+        if self.variant == "coupled":
+            return coupled_step(gates, c)
+        return peephole_step(gates, c, self.peep[layer])
+
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
+        h0, c0 = state
+        x = x.transpose(0, 1)  # time first: each step's slices are contiguous
+        hs, cs = [], []
+        for layer in range(self.layers):
+            if layer > 0:
+                x = F.dropout(x, self.dropout, self.training)
+            xg = F.linear(x, self.w_ih[layer], self.bias[layer])  # all time steps at once
+            peep = self.peep[layer] if self.variant == "peephole" else None
+            x, h, c = _Layer.apply(self.variant, xg, h0[layer], c0[layer], self.w_hh[layer], peep)
+            hs.append(h)
+            cs.append(c)
+        return x.transpose(0, 1), (torch.stack(hs), torch.stack(cs))
+
+    def step(self, x: torch.Tensor, state):
+        """One time step for all layers (sampling); x is ``(batch, input_size)``."""
+        h0, c0 = state
+        hs, cs = [], []
+        for layer in range(self.layers):
+            gates = torch.addmm(self.bias[layer], x, self.w_ih[layer].t()).addmm_(h0[layer], self.w_hh[layer].t())
+            x, c = self.cell(layer, gates, c0[layer])
+            hs.append(x)
+            cs.append(c)
+        return x, (torch.stack(hs), torch.stack(cs))
