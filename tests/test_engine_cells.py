@@ -1,11 +1,11 @@
-"""The written-out Colah cells: their whole-sequence function against the step-by-step
+"""The written-out Colah cells (LSTM variants and the GRU): their whole-sequence function against the step-by-step
 reference (the equations one step at a time, differentiated by autograd), in float64."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from playground.engine.cells import ColahLSTM, _Layer
+from playground.engine.cells import ColahGRU, ColahLSTM, _GRULayer, _Layer, gru_step
 
 
 def reference(model: ColahLSTM, x, h0, c0):
@@ -59,3 +59,39 @@ def test_a_final_state_left_out_of_the_loss_gets_no_gradient_and_breaks_nothing(
     out, _ = model(x, (torch.zeros(1, 2, 5), torch.zeros(1, 2, 5)))
     out.sum().backward()  # the training loop's case: the carried state is detached, not differentiated
     assert x.grad is not None and all(p.grad is not None for p in model.parameters())
+
+
+def gru_reference(model: ColahGRU, x, h0):
+    hs = []
+    for layer in range(model.layers):
+        h, out = h0[layer], []
+        for t in range(x.size(1)):
+            h = gru_step(F.linear(x[:, t], model.w_ih[layer], model.bias[layer]), h, model.w_hh[layer])
+            out.append(h)
+        x = torch.stack(out, 1)
+        hs.append(h)
+    return x, torch.stack(hs)
+
+
+def test_the_gru_matches_its_step_by_step_reference_with_every_gradient():
+    torch.manual_seed(0)
+    model = ColahGRU(5, 7, 2, dropout=0.0).double()
+    x = torch.randn(3, 6, 5, dtype=torch.double, requires_grad=True)
+    h0 = torch.randn(2, 3, 7, dtype=torch.double, requires_grad=True)
+    ours, expected = model(x, h0), gru_reference(model, x, h0)
+    for got, want in zip(ours, expected):
+        assert torch.allclose(got, want, atol=1e-12)
+    weights = [torch.randn_like(t) for t in expected]
+    inputs = [x, h0, *model.parameters()]
+    mine = torch.autograd.grad(sum((w * t).sum() for w, t in zip(weights, ours)), inputs)
+    theirs = torch.autograd.grad(sum((w * t).sum() for w, t in zip(weights, expected)), inputs)
+    for got, want in zip(mine, theirs):
+        assert torch.allclose(got, want, atol=1e-12)
+
+
+def test_the_gru_backward_pass_passes_gradcheck():
+    torch.manual_seed(1)
+    xg = torch.randn(4, 2, 9, dtype=torch.double, requires_grad=True)
+    h0 = torch.randn(2, 3, dtype=torch.double, requires_grad=True)
+    w_hh = torch.randn(9, 3, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(_GRULayer.apply, (xg, h0, w_hh))

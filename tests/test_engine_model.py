@@ -8,7 +8,7 @@ import torch
 from playground.engine.config import ModelConfig
 from playground.engine.model import CharRNN, n_params
 
-CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled"]
+CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled", "gru-colah"]
 
 
 @pytest.mark.parametrize("cell", CELLS)

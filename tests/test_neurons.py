@@ -11,7 +11,7 @@ from playground.neurons import FEATURES, Trace, passage, rank_units, trace
 from playground.run import run_training
 from playground.sampling import load_sampler
 
-CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled"]
+CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled", "gru-colah"]
 VOCAB = Vocab(list('abc ()[]{}"\n'))
 TEXT = 'ab "c (a [b] c)"\nba {x} "a"\n'  # x is outside the vocabulary
 

@@ -1,13 +1,13 @@
-"""Colah's LSTM variants, written out: peephole connections and coupled gates.
+"""Colah's cells, written out: the LSTM with peephole connections or coupled gates, and the GRU.
 
 Each layer runs as one autograd function over the whole sequence: the input projections of
 all time steps are one matmul, the forward loop runs without building a graph, and the
 backward pass is the LSTM's backpropagation through time written out, with the weight
 gradients as one matmul over all steps. That leaves a few kernels per step where autograd
 would record a dozen, and keeps these cells near the fused LSTM's speed (bench/train_speed.py).
-``ColahLSTM.step`` (sampling) and the tests' reference use the same equations one step at a time.
+``step`` (sampling) and the tests' reference use the same equations one step at a time.
 
-Gate order in the weights: i, f, g, o (peephole); f, g, o (coupled).
+Gate order in the weights: i, f, g, o (peephole); f, g, o (coupled); z, r, h̃ (gru).
 """
 
 from __future__ import annotations
@@ -32,6 +32,58 @@ def coupled_step(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, to
     f = torch.sigmoid(f)
     c = f * c + (1 - f) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def gru_step(x_gates: torch.Tensor, h: torch.Tensor, w_hh: torch.Tensor) -> torch.Tensor:
+    """z = σ(W_z·[h, x]), r = σ(W_r·[h, x]), h̃ = tanh(W·[r⊙h, x]), h[t] = (1-z)⊙h + z⊙h̃ (Colah's
+    and Cho et al.'s form: the reset gate acts on h before its matmul)."""
+    hidden = h.size(-1)
+    z, r = torch.sigmoid(x_gates[:, :2 * hidden] + F.linear(h, w_hh[:2 * hidden])).chunk(2, dim=-1)
+    n = torch.tanh(x_gates[:, 2 * hidden:] + F.linear(r * h, w_hh[2 * hidden:]))
+    return h + z * (n - h)
+
+
+class _GRULayer(torch.autograd.Function):
+    """One written-out GRU layer over a sequence: xg ``(T, B, 3H)`` the input projections of
+    z, r and h̃ (bias included); returns the outputs ``(T, B, H)`` and the final h."""
+
+    @staticmethod
+    def forward(ctx, xg, h0, w_hh):  # noqa: D102
+        steps, hidden = xg.size(0), h0.size(-1)
+        w_zr, w_n = w_hh[:2 * hidden].t(), w_hh[2 * hidden:].t()
+        out, acts = xg.new_empty(steps, *h0.shape), torch.empty_like(xg)  # acts: z, r, h̃
+        h = h0
+        for t in range(steps):
+            z_r, n = acts[t, :, :2 * hidden], acts[t, :, 2 * hidden:]
+            torch.sigmoid(torch.addmm(xg[t, :, :2 * hidden], h, w_zr), out=z_r)
+            torch.tanh(torch.addmm(xg[t, :, 2 * hidden:], z_r[:, hidden:] * h, w_n), out=n)
+            h = torch.addcmul(h, z_r[:, :hidden], n - h, out=out[t])
+        ctx.save_for_backward(h0, w_hh, out, acts)
+        return out, out[-1].clone()
+
+    @staticmethod
+    def backward(ctx, d_out, d_h):  # noqa: D102
+        h0, w_hh, out, acts = ctx.saved_tensors
+        hidden = h0.size(-1)
+        w_zr, w_n = w_hh[:2 * hidden], w_hh[2 * hidden:]
+        h_prev = torch.cat([h0[None], out[:-1]])
+        z, r, n = acts.chunk(3, dim=-1)
+        e_n = z * (1 - n * n)  # dL/da_h̃ = dh * e_n
+        e_z = (n - h_prev) * z * (1 - z)  # dL/da_z = dh * e_z
+        e_r = h_prev * r * (1 - r)  # dL/da_r = d(r⊙h) * e_r
+        d_gates = torch.empty_like(acts)
+        dh_next = d_h if d_h is not None else torch.zeros_like(h0)
+        for t in range(acts.size(0) - 1, -1, -1):
+            dh = d_out[t] + dh_next
+            d_z, d_r, d_n = d_gates[t].chunk(3, dim=-1)
+            torch.mul(dh, e_n[t], out=d_n)
+            torch.mul(dh, e_z[t], out=d_z)
+            d_rh = d_n @ w_n
+            torch.mul(d_rh, e_r[t], out=d_r)
+            dh_next = torch.addmm(torch.addcmul(dh * (1 - z[t]), d_rh, r[t]), d_gates[t, :, :2 * hidden], w_zr)
+        flat = lambda tensor: tensor.flatten(0, 1)  # noqa: E731
+        d_w_hh = torch.cat([flat(d_gates[..., :2 * hidden]).t() @ flat(h_prev), flat(d_gates[..., 2 * hidden:]).t() @ flat(r * h_prev)])
+        return d_gates, dh_next, d_w_hh
 
 
 class _Layer(torch.autograd.Function):
@@ -134,27 +186,41 @@ def _peephole_peep_grad(d_gates, cells):
     return torch.stack([(d_f * c_prev).sum((0, 1)), (d_i * c_prev).sum((0, 1)), (d_o * c).sum((0, 1))])
 
 
-class ColahLSTM(nn.Module):
-    """A stacked LSTM variant, batch first.
+class _Stacked(nn.Module):
+    """Stacked layers' weights, batch first: per layer w_ih ``(gates*H, in)``, w_hh ``(gates*H, H)``
+    and one bias, initialised U(-1/√H, 1/√H) as torch's own recurrent layers are."""
 
-    ``peephole``: the gates also look at the cell (diagonal peepholes: forget and input gates
-    see c[t-1], the output gate sees c[t]). ``coupled``: one gate f decides both what to
-    forget and what to write, c = f*c + (1-f)*g.
-    """
-
-    def __init__(self, variant: str, input_size: int, hidden: int, layers: int, dropout: float):
+    def __init__(self, gates: int, input_size: int, hidden: int, layers: int, dropout: float):
         super().__init__()
-        self.variant, self.hidden, self.layers, self.dropout = variant, hidden, layers, dropout
-        gates = 3 if variant == "coupled" else 4
+        self.hidden, self.layers, self.dropout = hidden, layers, dropout
         sizes = [input_size] + [hidden] * (layers - 1)
         self.w_ih = nn.ParameterList(nn.Parameter(torch.empty(gates * hidden, n)) for n in sizes)
         self.w_hh = nn.ParameterList(nn.Parameter(torch.empty(gates * hidden, hidden)) for _ in sizes)
         self.bias = nn.ParameterList(nn.Parameter(torch.empty(gates * hidden)) for _ in sizes)
-        if variant == "peephole":
-            self.peep = nn.ParameterList(nn.Parameter(torch.empty(3, hidden)) for _ in sizes)
-        bound = 1 / math.sqrt(hidden)
+
+    def reset(self) -> None:
+        bound = 1 / math.sqrt(self.hidden)
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
+
+    def inputs(self, x: torch.Tensor, layer: int) -> torch.Tensor:
+        """The input projections of all time steps at once, time first ``x`` included."""
+        if layer > 0:
+            x = F.dropout(x, self.dropout, self.training)
+        return F.linear(x, self.w_ih[layer], self.bias[layer])
+
+
+class ColahLSTM(_Stacked):
+    """A stacked LSTM variant. ``peephole``: the gates also look at the cell (diagonal peepholes:
+    forget and input gates see c[t-1], the output gate sees c[t]). ``coupled``: one gate f
+    decides both what to forget and what to write, c = f*c + (1-f)*g. State: ``(h, c)``."""
+
+    def __init__(self, variant: str, input_size: int, hidden: int, layers: int, dropout: float):
+        super().__init__(3 if variant == "coupled" else 4, input_size, hidden, layers, dropout)
+        self.variant = variant
+        if variant == "peephole":
+            self.peep = nn.ParameterList(nn.Parameter(torch.empty(3, hidden)) for _ in range(layers))
+        self.reset()
 
     def cell(self, layer: int, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One time step of one layer from its pre-activations."""
@@ -167,11 +233,8 @@ class ColahLSTM(nn.Module):
         x = x.transpose(0, 1)  # time first: each step's slices are contiguous
         hs, cs = [], []
         for layer in range(self.layers):
-            if layer > 0:
-                x = F.dropout(x, self.dropout, self.training)
-            xg = F.linear(x, self.w_ih[layer], self.bias[layer])  # all time steps at once
             peep = self.peep[layer] if self.variant == "peephole" else None
-            x, h, c = _Layer.apply(self.variant, xg, h0[layer], c0[layer], self.w_hh[layer], peep)
+            x, h, c = _Layer.apply(self.variant, self.inputs(x, layer), h0[layer], c0[layer], self.w_hh[layer], peep)
             hs.append(h)
             cs.append(c)
         return x.transpose(0, 1), (torch.stack(hs), torch.stack(cs))
@@ -186,3 +249,27 @@ class ColahLSTM(nn.Module):
             hs.append(x)
             cs.append(c)
         return x, (torch.stack(hs), torch.stack(cs))
+
+
+class ColahGRU(_Stacked):
+    """A stacked GRU as Colah's post writes it (gru_step), to set beside torch's fused ``gru``,
+    which applies the reset gate after its matmul. State: ``h``."""
+
+    def __init__(self, input_size: int, hidden: int, layers: int, dropout: float):
+        super().__init__(3, input_size, hidden, layers, dropout)
+        self.reset()
+
+    def forward(self, x: torch.Tensor, state: torch.Tensor):
+        x = x.transpose(0, 1)
+        hs = []
+        for layer in range(self.layers):
+            x, h = _GRULayer.apply(self.inputs(x, layer), state[layer], self.w_hh[layer])
+            hs.append(h)
+        return x.transpose(0, 1), torch.stack(hs)
+
+    def step(self, x: torch.Tensor, state: torch.Tensor):
+        hs = []
+        for layer in range(self.layers):
+            x = gru_step(F.linear(x, self.w_ih[layer], self.bias[layer]), state[layer], self.w_hh[layer])
+            hs.append(x)
+        return x, torch.stack(hs)

@@ -2,7 +2,7 @@
 
 ``lstm``, ``gru`` and ``rnn`` use torch's fused layers (cuDNN on GPU, oneDNN on CPU).
 ``lstm-peephole`` and ``lstm-coupled`` are the variants from Colah's "Understanding LSTM
-Networks", written out (engine.cells).
+Networks", and ``gru-colah``, the GRU as the post writes it, are written out (engine.cells).
 
 State is ``(h, c)`` for the LSTM family and ``h`` for gru/rnn, each ``(layers, batch, hidden)``.
 """
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.engine.cells import ColahLSTM
+from playground.engine.cells import ColahGRU, ColahLSTM
 from playground.engine.config import ModelConfig
 
 FUSED = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
@@ -29,6 +29,8 @@ class CharRNN(nn.Module):
         if config.cell in FUSED:
             self.rnn = FUSED[config.cell](config.embed, config.hidden, config.layers, batch_first=True,
                                          dropout=config.dropout if config.layers > 1 else 0.0)
+        elif config.cell == "gru-colah":
+            self.rnn = ColahGRU(config.embed, config.hidden, config.layers, config.dropout)
         else:
             self.rnn = ColahLSTM(config.cell.removeprefix("lstm-"), config.embed, config.hidden,
                                  config.layers, config.dropout)
@@ -65,7 +67,7 @@ class CharRNN(nn.Module):
         off (bench/sample_speed.py).
         """
         x = self.embed(idx)
-        if isinstance(self.rnn, ColahLSTM):
+        if isinstance(self.rnn, (ColahLSTM, ColahGRU)):
             x, state = self.rnn.step(x, state)
             return self.head(x), state
         cell, hs, cs = CELL_STEP[self.config.cell], [], []
