@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted, SampleGenerated,
+from playground.events import (CheckpointSaved, EvalCompleted, EvalStarted, Event, RunFinished, RunStarted, SampleGenerated,
                                SampleStreamed, ScoringFailed, StepCompleted, ValidityMeasured)
 
 if TYPE_CHECKING:
@@ -100,7 +100,8 @@ class TrainingView:
         self.progress = Progress(TextColumn("step {task.completed:>6.0f}"), BarColumn(),
                                  TextColumn("{task.percentage:>3.0f}%"), TextColumn("loss {task.fields[loss]:.4f}"),
                                  TextColumn("{task.fields[speed]:>8,.0f} chars/s"), TimeElapsedColumn(),
-                                 TextColumn("ETA {task.fields[eta]}"), console=console, transient=True)
+                                 TextColumn("ETA {task.fields[eta]}"), TextColumn("{task.fields[doing]}"),
+                                 console=console, transient=True)
         self.budget: tuple[int | None, float | None] = (None, None)  # max_steps, max_time
 
     def show(self, event: Event) -> None:
@@ -112,7 +113,9 @@ class TrainingView:
                 done = min(event.elapsed_s, self.total) if self.by_time else event.step
                 left = time_left(event.step, event.elapsed_s, *self.budget)
                 self.progress.update(self.task, completed=done, loss=event.loss, speed=event.chars_per_s,
-                                     eta="–" if left is None else clock(left))
+                                     eta="–" if left is None else clock(left), doing="")
+            case EvalStarted() if self.task is not None:  # the step and clock stand still until it ends
+                self.progress.update(self.task, doing="evaluating…")
             case EvalCompleted():
                 best = "  (best)" if event.is_best else ""
                 say(f"step {event.step:>6}  train {event.train_loss:.4f}  val {event.val_loss:.4f} nats/char"
@@ -140,7 +143,7 @@ class TrainingView:
         self.total = train["max_time"] if self.by_time else train["max_steps"]
         self.budget = (train["max_steps"], train["max_time"])
         self.task = self.progress.add_task("train", total=self.total, completed=0 if self.by_time else event.step,
-                                           loss=math.nan, speed=0.0, eta="–")
+                                           loss=math.nan, speed=0.0, eta="–", doing="")
         verb = f"resuming at step {event.step}" if event.step else "training"
         self.console.print(f"{verb} {event.domain}: {model['layers']}x{model['hidden']} {model['cell']}, "
                            f"{event.n_params:,} parameters, vocab {event.vocab_size}, on {event.device}"

@@ -42,6 +42,15 @@ class StepCompleted(Event):
 
 
 @dataclass(frozen=True)
+class EvalStarted(Event):
+    """A full-validation eval begins (no step trains until it ends). A stop cuts it short:
+    then no EvalCompleted follows, and the resumed run evaluates the step again."""
+
+    kind: ClassVar[str] = "eval_started"
+    step: int
+
+
+@dataclass(frozen=True)
 class EvalCompleted(Event):
     kind: ClassVar[str] = "eval_completed"
     step: int

@@ -216,8 +216,9 @@ class Run:
                 finished = isinstance(event, RunFinished)  # every rank got here: they leave together
                 if isinstance(event, SamplesDrawn):  # only rank 0 draws them
                     live.drawn(event)
-                # verdicts arrive when they are ready; the last ones before the run ends
-                verdicts = list(live.verdicts(wait=finished)) if live else []
+                # verdicts arrive when they are ready; at the end all of them, but a stopped run does
+                # not wait: the batches still being scored are dropped (LiveValidity.close)
+                verdicts = list(live.verdicts(wait=finished and self.stop.reason is None)) if live else []
                 for out in [*verdicts, event] if finished else [event, *verdicts]:
                     self.record(out)
                     try:

@@ -29,11 +29,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import queue
 import statistics
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -309,18 +310,31 @@ class Scored:
 
 
 class BackgroundScorer:
-    """Scores batches on one worker thread (subprocess scorers fan out from there), so that
+    """Scores batches on one daemon thread (subprocess scorers fan out from there), so that
     the caller never waits: ``submit`` a batch, later collect it with ``finished``."""
 
     def __init__(self, domain: Domain, strict: bool = False):
         self.domain, self.strict = domain, strict
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"score-{domain.name}")
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._pending: list[Future[Scored]] = []
         self._lock = threading.Lock()
+        threading.Thread(target=self._work, name=f"score-{domain.name}", daemon=True).start()
 
     def submit(self, step: int, samples: list[str], guided: bool = False) -> None:
+        future: Future[Scored] = Future()
         with self._lock:
-            self._pending.append(self._pool.submit(self._score, step, samples, guided))
+            self._pending.append(future)
+        self._jobs.put((future, step, samples, guided))
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, *batch = job
+            if not future.set_running_or_notify_cancel():  # dropped by close
+                continue
+            try:
+                future.set_result(self._score(*batch))
+            except BaseException as exc:  # whoever waits for it gets it, as from an executor
+                future.set_exception(exc)
 
     def _score(self, step: int, samples: list[str], guided: bool) -> Scored:
         try:
@@ -341,7 +355,13 @@ class BackgroundScorer:
         return bool(self._pending)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Drop the batches not collected, without waiting: one being scored is let go (its
+        daemon thread neither reports it nor keeps the process alive) and the thread ends."""
+        with self._lock:
+            for future in self._pending:
+                future.cancel()
+            self._pending.clear()
+        self._jobs.put(None)
 
 
 def read_samples(domain: Domain, files: Sequence[str] = (), jsonl: Sequence[str] = (),

@@ -7,6 +7,7 @@ import pytest
 
 from engine_support import TINY, tiny_domain
 from playground.domains import Score
+from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, RunFinished, SampleScored, SamplesDrawn, ScoringFailed,
                                StepCompleted, ValidityMeasured)
@@ -84,6 +85,26 @@ def test_training_goes_on_while_a_batch_is_scored(tmp_path):
                 gate.set()
     assert steps_while_pending[:5] == [11, 12, 13, 14, 15]  # five steps trained with step 10's batch unscored
     assert [e.step for e in seen if isinstance(e, ValidityMeasured)] == [10, 20, 30]
+
+
+def test_a_stop_does_not_wait_for_a_batch_being_scored(tmp_path):
+    gate = threading.Event()
+
+    def waits_for_the_gate(samples):
+        assert gate.wait(60)
+        return ends_with_period(samples)
+
+    domain, steering = tiny_domain(tmp_path, score=waits_for_the_gate), Steering()
+    settings = {**TINY, "max_steps": 30, "score_every": 10, "score_samples": 4, "sample_every": 0}
+    events = []
+    for event in run_training(domain, settings, tmp_path / "run", steering=steering):
+        events.append(event)
+        if isinstance(event, StepCompleted) and event.step == 12:
+            steering.stop.set()
+    gate.set()
+    assert events[-1].reason == "stopped" and events[-1].step == 12
+    assert not any(isinstance(e, (ValidityMeasured, ScoringFailed)) for e in events)  # step 10's batch: dropped
+    assert not list((tmp_path / "run" / "checkpoints").glob("scored-*.pt"))
 
 
 def test_a_failing_scorer_is_reported_and_training_continues(tmp_path):

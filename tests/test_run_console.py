@@ -62,3 +62,20 @@ def test_the_progress_line_s_eta_goes_by_the_pace_so_far_or_the_time_budget():
     assert time_left(0, 0.0, 1000, None) is None and time_left(10, 5.0, None, None) is None
     assert time_left(100, 200.0, None, 120.0) == 0.0  # never below zero
     assert (clock(450), clock(3723)) == ("7:30", "1:02:03")
+
+
+def test_the_progress_line_says_evaluating_while_an_eval_holds_the_step_still():
+    from playground.console import TrainingView
+    from playground.events import EvalStarted, RunStarted, StepCompleted
+
+    view = TrainingView(Console(file=io.StringIO(), width=120))
+    config = {"train": {"max_steps": 10, "max_time": None}, "model": {"layers": 1, "hidden": 8, "cell": "lstm"}}
+    view.show(RunStarted(run_dir="r", domain="text", config=config, n_params=1, vocab_size=5, device="cpu"))
+    doing = lambda: view.progress.tasks[0].fields["doing"]  # noqa: E731
+    view.show(StepCompleted(step=5, loss=1.0, lr=1e-3, chars_per_s=100.0, elapsed_s=1.0))
+    assert doing() == ""
+    view.show(EvalStarted(step=5))
+    assert doing() == "evaluating…"
+    view.show(StepCompleted(step=6, loss=1.0, lr=1e-3, chars_per_s=100.0, elapsed_s=2.0))
+    assert doing() == ""
+    view.close()

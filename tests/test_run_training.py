@@ -11,7 +11,9 @@ from engine_support import TINY, tiny_corpus, tiny_domain
 from playground.domains import text_domain
 from playground.engine import checkpoint
 from playground.errors import PlaygroundError
-from playground.events import CheckpointSaved, EvalCompleted, RunFinished, RunStarted, SampleGenerated, StepCompleted
+from playground.engine.steering import Steering
+from playground.events import (CheckpointSaved, EvalCompleted, EvalStarted, RunFinished, RunStarted, SampleGenerated,
+                               StepCompleted)
 from playground.engine.sample import sample
 from playground.run import run_training
 from playground.sampling import load_sampler
@@ -34,9 +36,9 @@ def test_event_order_and_run_folder(tmp_path):
     assert [e.step for e in events if isinstance(e, StepCompleted)] == list(range(1, 31))
     # after step 10: the step, its eval, the best checkpoint, a sample, the last checkpoint
     i = next(i for i, e in enumerate(events) if isinstance(e, StepCompleted) and e.step == 10)
-    assert kinds[i:i + 6] == ["step_completed", "eval_completed", "checkpoint_saved", "sample_generated",
-                              "checkpoint_saved", "step_completed"]
-    assert events[i + 2].path.endswith("best.pt") and events[i + 4].path.endswith("last.pt")
+    assert kinds[i:i + 7] == ["step_completed", "eval_started", "eval_completed", "checkpoint_saved",
+                              "sample_generated", "checkpoint_saved", "step_completed"]
+    assert events[i + 3].path.endswith("best.pt") and events[i + 5].path.endswith("last.pt")
     evals = [e for e in events if isinstance(e, EvalCompleted)]
     assert [e.step for e in evals] == [10, 20, 30] and evals[0].is_best
     assert all(0 < e.val_loss < 5 and 0 < e.train_loss < 5 for e in evals)
@@ -97,6 +99,27 @@ def test_exact_resume_after_close(tmp_path, state_resets):
     assert losses(resumed) == reference[17:]
     logged = [r["loss"] for r in metric_rows(run_dir) if r["event"] == "step_completed"]
     assert logged == reference
+
+
+def test_a_stop_during_an_eval_records_none_and_the_resume_is_exact(tmp_path):
+    """Stopped as step 20's eval begins: the eval is cut short and not recorded, last.pt is
+    step 20's, and the resumed run does that eval first, then goes on as the uninterrupted run."""
+    domain, settings = tiny_domain(tmp_path), {**TINY, "sample_every": 0}
+    reference = list(run_training(domain, settings, tmp_path / "ref"))
+    steering, run_dir, events = Steering(), tmp_path / "run", []
+    for event in run_training(domain, settings, run_dir, steering=steering):
+        events.append(event)
+        if isinstance(event, EvalStarted) and event.step == 20:
+            steering.stop.set()
+    assert [e.kind for e in events[-3:]] == ["eval_started", "checkpoint_saved", "run_finished"]
+    assert events[-1].reason == "stopped" and checkpoint.load(run_dir / "checkpoints" / "last.pt")["step"] == 20
+    assert not any(isinstance(e, EvalCompleted) and e.step == 20 for e in events)
+    resumed = list(run_training(domain, {}, resume=run_dir))
+    evals = [e for e in reference if isinstance(e, EvalCompleted)]
+    assert [e for e in resumed if isinstance(e, EvalCompleted)] == evals[1:]
+    assert losses(resumed) == losses(reference)[20:]
+    logged = [r["val_loss"] for r in metric_rows(run_dir) if r["event"] == "eval_completed"]
+    assert logged == [e.val_loss for e in evals]  # step 20's once, from the resumed run
 
 
 def test_resume_truncates_logs_beyond_the_checkpoint(tmp_path):

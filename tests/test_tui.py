@@ -5,7 +5,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+from textual.widgets import Static
+
 from playground import plugins
+from playground.engine import checkpoint
 from playground.errors import PlaygroundError
 from playground.tui.app import PlaygroundApp
 from playground.tui.messages import SamplesScored
@@ -60,7 +64,7 @@ def test_pick_names_train_see_scored_samples_and_stop(with_corpora):
             assert record.score["category"] in ("ok", "too-short", "too-long", "empty", "not-letters")
             row = stream.get_row_at(0)
             assert str(row[1]) in ("✓", "✗") and row[3] in ("new", "known", "–")
-            assert app.controller.state.loss and app.controller.state.status == "training"
+            assert app.controller.state.loss and app.controller.state.status in ("training", "evaluating")
             await pilot.press("s")
             await until(pilot, lambda: app.controller.state.status == "finished")
             return app.controller.state.run_dir
@@ -119,12 +123,69 @@ def test_a_key_press_is_handled_while_training(with_corpora):
             await until(pilot, lambda: app.controller.state.step > 5)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
-            assert app.controller.state.status == "training"
+            assert app.controller.state.status in ("training", "evaluating")
             await pilot.press("escape", "s")
             await until(pilot, lambda: app.controller.state.status == "finished")
             assert app.controller.state.step < 100_000
 
     asyncio.run(scenario())
+
+
+def test_keys_typed_into_a_settings_field_are_text_not_commands(with_corpora):
+    """The single-letter keys act only outside a text field: typed into one, q and s are letters."""
+    async def scenario():
+        app = names_app(max_steps=100_000)
+        async with app.run_test() as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.step > 5)
+            field = app.query_one("#set-hidden")
+            field.focus()
+            field.value = ""
+            await pilot.press("q", "s")
+            assert field.value == "qs" and app.is_running
+            assert app.controller.state.status in ("training", "evaluating")  # not stopping
+            await pilot.press("escape", "s")  # out of the field, s stops the run
+            await until(pilot, lambda: app.controller.state.status == "finished")
+            field.focus()
+            await pilot.press("q", "s")
+            await pilot.pause()
+            assert field.value.endswith("qs") and app.is_running and app.controller.state.status == "finished"
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("key", ["s", "q"])
+def test_an_eval_says_evaluating_and_s_or_q_cuts_it_short(with_corpora, monkeypatch, key):
+    """An eval (one that runs until it is asked to stop, checking between batches as the real one
+    does) shows as "evaluating"; s or q ends it at once, saving the step's checkpoint, no eval recorded."""
+    from playground.engine import train
+
+    def endless(model, data, batch_size, seq_len, device, stopping, world):
+        deadline = time.monotonic() + 60
+        while not stopping() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return 1.0
+
+    monkeypatch.setattr(train, "evaluate", endless)
+
+    async def scenario():
+        app = names_app()
+        async with app.run_test() as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: app.controller.state.status == "evaluating")
+            await pilot.pause(0.3)  # a status bar redraw
+            status = str(app.query_one("#status", Static).render())
+            asked = time.monotonic()
+            await pilot.press(key)
+            ended = (lambda: app.is_running) if key == "s" else (lambda: not app.is_running)
+            await until(pilot, lambda: app.controller.state.status == "finished" and ended(), timeout=10)
+            return status, time.monotonic() - asked, app.controller.state
+
+    status, took, state = asyncio.run(scenario())
+    assert status.startswith("evaluating · step 20/4,000") and took < 10
+    metrics = Path(state.run_dir) / "metrics.jsonl"
+    assert "eval_completed" not in metrics.read_text()
+    assert checkpoint.load(Path(state.run_dir) / "checkpoints" / "last.pt")["step"] == state.step == 20
 
 
 def test_a_typed_max_time_replaces_the_max_steps_budget_as_on_the_command_line(with_corpora):
@@ -319,7 +380,8 @@ def test_a_refused_temperature_is_a_notification_and_the_run_goes_on(with_corpor
             field.value = "0.7"
             await pilot.press("enter", "escape", "n")
             await until(pilot, lambda: app.query_one(NowPanel).judged is not None)
-            assert app.controller.steering.temperature == 0.7 and app.controller.state.status == "training"
+            assert app.controller.steering.temperature == 0.7
+            assert app.controller.state.status in ("training", "evaluating")
             await pilot.press("s")
             await until(pilot, lambda: app.controller.state.status == "finished")
 

@@ -4,14 +4,29 @@ Regenerate after an intended change: python -m pytest tests/test_tui_snapshots.p
 """
 
 from playground import plugins
+from playground.domains import Domain
 from playground.events import (EvalCompleted, RunStarted, StepCompleted, ValidityMeasured)
 from playground.tui.app import PlaygroundApp
+from playground.tui.messages import Judged
 from playground.tui.screens import SampleScreen
 from playground.tui.state import SampleRecord
-from playground.tui.widgets import SampleStream
+from playground.tui.widgets import NowPanel, SampleStream
 
 CONFIG = {"model": {}, "train": {"max_steps": 2000, "max_time": None}, "sample": {}}
 NAMES = ["emma", "zorblax", "x", "kaylin", "brynnleigh", "ava"]
+LATEX = [  # (sample, its verdict, novelty): the longest category judged last
+    ("\\begin{definition}\nA scheme $X$ is \\emph{reduced} if its local rings are.\n\\end{definition}\n",
+     {"valid": True, "value": 1.0, "category": "ok", "detail": ""}, 1.0),
+    ("\\begin{proof}\nBy Lemma \\ref{lemma-x}.\n\\end{lemma}\n",
+     {"valid": False, "value": 0.5, "category": "environment-mismatch",
+      "detail": "! LaTeX Error: \\begin{proof} on input line 1 ended by \\end{lemma}."}, 0.5),
+    ("\\begin{remark}\n$x^2_3$ is {\n\\end{remark}\n",
+     {"valid": False, "value": 0.3, "category": "unbalanced-braces", "detail": "! File ended while scanning."}, 0.0),
+    ("\\begin{lemma}\n\\label{lemma-finite-type}\nLet $f : X \\to S$ be a morphism of schemes.\n"
+     "If $f$ is locally of finite type, then so is \\foo{X}.\n\\end{lemma}\n",
+     {"valid": False, "value": 0.6, "category": "undefined-control-sequence",
+      "detail": "! Undefined control sequence. l.4 ...finite type, then so is \\foo"}, 1.0),
+]
 
 
 def canned_run(app: PlaygroundApp, guided: bool = False) -> None:
@@ -71,6 +86,28 @@ def test_main_screen_training_raw_and_guided(snap_compare, with_corpora):
         await pilot.pause()
 
     assert snap_compare(names_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_screen_latex_shows_categories_and_sample_text(snap_compare, with_corpora, monkeypatch):
+    """At 80x24 the longest LaTeX category fits in the sample stream, and the judged sample's
+    verdict takes one line above the first lines of its text."""
+    monkeypatch.setattr(Domain, "missing_tools", lambda self: [])  # no pdflatex warning on any machine
+
+    async def run_before(pilot):
+        app = pilot.app
+        canned_run(app)
+        records = [SampleRecord(600, text, score, novel) for text, score, novel in LATEX]
+        stream = app.query_one(SampleStream)
+        stream.reset()
+        stream.add(*records[:-1])
+        now = app.query_one(NowPanel)
+        now.begin("", app.domains["latex"])
+        now.text = records[-1].text
+        now.post_message(Judged(records[-1], now.request))  # judged: into the panel, then the stream
+        await pilot.pause()
+
+    assert snap_compare(PlaygroundApp(plugins.host().domains["latex"], {}), terminal_size=(80, 24),
+                        run_before=run_before)
 
 
 def test_help_screen(snap_compare, with_corpora):

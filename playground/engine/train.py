@@ -35,7 +35,7 @@ from playground.engine.model import CharRNN, n_params
 from playground.engine.sample import Shaping, sample, streamed
 from playground.engine.steering import Steering
 from playground.errors import PlaygroundError
-from playground.events import (CheckpointSaved, EvalCompleted, Event, RunFinished, RunStarted,
+from playground.events import (CheckpointSaved, EvalCompleted, EvalStarted, Event, RunFinished, RunStarted,
                                SampleGenerated, SamplesDrawn, StepCompleted)
 
 
@@ -375,6 +375,7 @@ class Loop:
         t = self.t
         if state.step % t.eval_every and not done:
             return
+        yield EvalStarted(state.step)
         stopping = self.stopping if self.world.size == 1 else (lambda: False)
         val = evaluate(state.model, self.dataset.val, t.batch_size, t.seq_len, self.device, stopping, self.world)
         if self.stopping():  # cut short: the boundary stays pending

@@ -33,7 +33,7 @@ from playground.tui.widgets import DomainPicker, FetchBar, NowPanel, SampleStrea
 # Training holds the GIL in short bursts between torch ops; while the app runs it hands the GIL
 # over more often than every 5 ms (Python's default), so keys and redraws are not kept waiting.
 SWITCH_INTERVAL = 0.0005
-WIDE = 110  # columns from which the speed chart shows beside the loss and the rates
+WIDE = 110  # columns from which the speed chart shows and the sidebar takes its full width (app.tcss)
 PROMPT = "press [b]s[/b] to train, [b]n[/b] to sample, [b]?[/b] for help"  # the now panel, when it has no sample
 
 
@@ -227,8 +227,8 @@ class PlaygroundApp(App):
             self.query_one(SampleStream).reset()
 
     def on_resize(self, event: events.Resize) -> None:
-        """The speed chart only where the three fit side by side."""
-        self.query_one("#speed-plot", Plot).display = event.size.width >= WIDE
+        """Narrower than WIDE, the body is laid out narrow (app.tcss)."""
+        self.query_one("#body").set_class(event.size.width < WIDE, "narrow")
 
     # -- sampling and steering --------------------------------------------------------
 

@@ -133,7 +133,7 @@ class RunController:
         self.state.move("stopping")
 
     def toggle_pause(self) -> None:
-        if self.state.move("paused", came_from=("training",)):
+        if self.state.move("paused", came_from=("training", "evaluating")):
             self.steering.paused.set()
         elif self.state.move("training", came_from=("paused",)):
             self.steering.paused.clear()

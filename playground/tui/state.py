@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.console import time_left
-from playground.events import (EvalCompleted, Event, RunFinished, RunStarted, StepCompleted,
+from playground.events import (EvalCompleted, EvalStarted, Event, RunFinished, RunStarted, StepCompleted,
                                ValidityMeasured)
 
 HISTORY = 400  # points kept per curve: between HISTORY and twice as many
-LIVE = ("starting", "training", "paused", "stopping")  # a run under way; after it: finished or failed
+LIVE = ("starting", "training", "evaluating", "paused", "stopping")  # a run under way; after it: finished or failed
 
 
 @dataclass
@@ -65,7 +65,7 @@ def halved(points: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
 
 @dataclass
 class RunState:
-    status: str = "idle"  # idle | starting | training | paused | stopping | finished | failed
+    status: str = "idle"  # idle | starting | training | evaluating | paused | stopping | finished | failed
     run_dir: str = ""
     device: str = ""
     step: int = 0
@@ -104,7 +104,10 @@ class RunState:
                     self.run_dir, self.device, self.step = event.run_dir, event.device, event.step
                     self.max_steps = event.config["train"]["max_steps"]
                     self.max_time = event.config["train"]["max_time"]
+                case EvalStarted():  # evaluating until the next step: the eval, then the boundary's samples
+                    self._move("evaluating", ("training",))
                 case StepCompleted():
+                    self._move("training", ("evaluating",))
                     self.step, self.elapsed, self.chars_per_s = event.step, event.elapsed_s, event.chars_per_s
                     self.loss.add(event.step, event.loss)
                     self.speed.add(event.step, event.chars_per_s)

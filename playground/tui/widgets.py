@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any, Mapping
 
+from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -200,7 +201,7 @@ def status_line(state: RunState, temperature: float | None, guided: bool = False
         parts, clock_part = [state.status], []
         if state.status != "idle":
             total = f"/{state.max_steps:,}" if state.max_steps else ""
-            eta = state.eta if state.status == "training" else None
+            eta = state.eta if state.status in ("training", "evaluating") else None
             parts += [f"step {state.step:,}{total}", f"{number(state.chars_per_s)} chars/s", state.device]
             clock_part = [f"{clock(state.elapsed)} elapsed" if eta is None else f"{clock(state.elapsed)}, ETA {clock(eta)}"]
     if temperature is not None:
@@ -280,6 +281,7 @@ class NowPanel(Static):
             return
         record = self.judged = message.record
         heading = verdict(record.score)
+        heading.no_wrap, heading.overflow = True, "ellipsis"  # one line: the text shows below it
         if not record.score["valid"]:
-            heading.append(f"  {printable(record.score['detail'])}")  # in the verdict's style
-        self.update(Text.assemble(heading, "\n", printable(self.text[-500:])))
+            heading.append("  " + printable(record.score["detail"]).replace("\n", " "))  # in the verdict's style
+        self.update(Group(heading, Text(printable(self.text[-500:]))))
