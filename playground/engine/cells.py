@@ -52,12 +52,14 @@ class _GRULayer(torch.autograd.Function):
         steps, hidden = xg.size(0), h0.size(-1)
         w_zr, w_n = w_hh[:2 * hidden].t(), w_hh[2 * hidden:].t()
         out, acts = xg.new_empty(steps, *h0.shape), torch.empty_like(xg)  # acts: z, r, h̃
+        x_zr, x_n = xg[..., :2 * hidden].unbind(0), xg[..., 2 * hidden:].unbind(0)  # per-step views, made once
+        zr, r, n, z, outs = (acts[..., :2 * hidden].unbind(0), acts[..., hidden:2 * hidden].unbind(0),
+                             acts[..., 2 * hidden:].unbind(0), acts[..., :hidden].unbind(0), out.unbind(0))
         h = h0
         for t in range(steps):
-            z_r, n = acts[t, :, :2 * hidden], acts[t, :, 2 * hidden:]
-            torch.sigmoid(torch.addmm(xg[t, :, :2 * hidden], h, w_zr), out=z_r)
-            torch.tanh(torch.addmm(xg[t, :, 2 * hidden:], z_r[:, hidden:] * h, w_n), out=n)
-            h = torch.addcmul(h, z_r[:, :hidden], n - h, out=out[t])
+            torch.sigmoid(torch.addmm(x_zr[t], h, w_zr), out=zr[t])
+            torch.tanh(torch.addmm(x_n[t], r[t] * h, w_n), out=n[t])
+            h = torch.addcmul(h, z[t], n[t] - h, out=outs[t])
         ctx.save_for_backward(h0, w_hh, out, acts)
         return out, out[-1].clone()
 
@@ -71,19 +73,21 @@ class _GRULayer(torch.autograd.Function):
         e_n = z * (1 - n * n)  # dL/da_h̃ = dh * e_n
         e_z = (n - h_prev) * z * (1 - z)  # dL/da_z = dh * e_z
         e_r = h_prev * r * (1 - r)  # dL/da_r = d(r⊙h) * e_r
+        keep = 1 - z  # dL/dh[t-1], directly: dh * keep
         d_gates = torch.empty_like(acts)
-        dh_next = d_h if d_h is not None else torch.zeros_like(h0)
+        d_z, d_r, d_n = (d_gates[..., i * hidden:(i + 1) * hidden].unbind(0) for i in range(3))
+        d_zr, outs = d_gates[..., :2 * hidden].unbind(0), d_out.unbind(0)
+        dh = outs[-1] + d_h
         for t in range(acts.size(0) - 1, -1, -1):
-            dh = d_out[t] + dh_next
-            d_z, d_r, d_n = d_gates[t].chunk(3, dim=-1)
-            torch.mul(dh, e_n[t], out=d_n)
-            torch.mul(dh, e_z[t], out=d_z)
-            d_rh = d_n @ w_n
-            torch.mul(d_rh, e_r[t], out=d_r)
-            dh_next = torch.addmm(torch.addcmul(dh * (1 - z[t]), d_rh, r[t]), d_gates[t, :, :2 * hidden], w_zr)
+            torch.mul(dh, e_n[t], out=d_n[t])
+            torch.mul(dh, e_z[t], out=d_z[t])
+            d_rh = d_n[t] @ w_n
+            torch.mul(d_rh, e_r[t], out=d_r[t])
+            direct = torch.addcmul(outs[t - 1], dh, keep[t]) if t else dh * keep[0]
+            dh = torch.addmm(direct.addcmul_(d_rh, r[t]), d_zr[t], w_zr)
         flat = lambda tensor: tensor.flatten(0, 1)  # noqa: E731
         d_w_hh = torch.cat([flat(d_gates[..., :2 * hidden]).t() @ flat(h_prev), flat(d_gates[..., 2 * hidden:]).t() @ flat(r * h_prev)])
-        return d_gates, dh_next, d_w_hh
+        return d_gates, dh, d_w_hh
 
 
 class _Layer(torch.autograd.Function):
@@ -99,10 +103,11 @@ class _Layer(torch.autograd.Function):
         cells[0] = c0
         step = _peephole_forward if variant == "peephole" else _coupled_forward
         looks = (peep[[1, 0]], peep[2]) if variant == "peephole" else None  # i and f's peepholes, o's
+        xs, act, c, outs, w = xg.unbind(0), acts.unbind(0), cells.unbind(0), out.unbind(0), w_hh.t()
         h = h0
         for t in range(steps):
-            step(torch.addmm(xg[t], h, w_hh.t()), cells[t], acts[t], cells[t + 1], out[t], looks)
-            h = out[t]
+            step(torch.addmm(xs[t], h, w), c[t], act[t], c[t + 1], outs[t], looks)
+            h = outs[t]
         ctx.variant = variant
         ctx.save_for_backward(h0, w_hh, peep, out, acts, cells)
         return out, out[-1].clone(), cells[-1].clone()
@@ -145,39 +150,49 @@ def _coupled_forward(a, c, act, c_next, h_next, looks) -> None:
 def _peephole_factors(acts, cells, peep):
     """The per-step factors of the backward recurrence (see _bptt), for all steps at once."""
     si, sf, tg, so = acts.chunk(4, dim=-1)
-    c_prev, c = cells[:-1], cells[1:]
-    tc = torch.tanh(c)
-    a = tc * so * (1 - so)  # dL/da_o = dh * a
-    e_i, e_f, e_g = tg * si * (1 - si), c_prev * sf * (1 - sf), si * (1 - tg * tg)
-    k = so * (1 - tc * tc) + a * peep[2]  # dc = dc_next + dh * k
-    m = sf + e_f * peep[0] + e_i * peep[1]  # dc_prev = dc * m
-    return k, m, torch.stack([e_i, e_f, e_g], dim=2), a
+    c_prev, tc = cells[:-1], torch.tanh(cells[1:])
+    e = acts.new_empty(*tg.shape[:2], 3, tg.size(-1))  # written in place: no stack
+    e_i, e_f, e_g = e.unbind(2)
+    torch.mul(tg, _slope(si), out=e_i)  # dL/da_i = dc * e_i
+    torch.mul(c_prev, _slope(sf), out=e_f)
+    torch.addcmul(si, si, tg * tg, value=-1, out=e_g)  # si * (1 - tg²)
+    a = tc * _slope(so)  # dL/da_o = dh * a
+    k = torch.addcmul(so, so, tc * tc, value=-1).addcmul_(a, peep[2])  # dc = dc_next + dh * k
+    m = torch.addcmul(sf, e_f, peep[0]).addcmul_(e_i, peep[1])  # dc_prev = dc * m
+    return k, m, e, a
+
+
+def _slope(s: torch.Tensor) -> torch.Tensor:
+    """σ'(x) from s = σ(x): s - s²."""
+    return torch.addcmul(s, s, s, value=-1)
 
 
 def _coupled_factors(acts, cells, peep):
     sf, tg, so = acts.chunk(3, dim=-1)
     tc = torch.tanh(cells[1:])
-    a = tc * so * (1 - so)
-    e_f, e_g = (cells[:-1] - tg) * sf * (1 - sf), (1 - sf) * (1 - tg * tg)
-    return so * (1 - tc * tc), sf, torch.stack([e_f, e_g], dim=2), a
+    e = acts.new_empty(*tg.shape[:2], 2, tg.size(-1))
+    e_f, e_g = e.unbind(2)
+    torch.mul(cells[:-1] - tg, _slope(sf), out=e_f)
+    torch.mul(1 - sf, 1 - tg * tg, out=e_g)
+    return torch.addcmul(so, so, tc * tc, value=-1), sf, e, tc * _slope(so)
 
 
 def _bptt(d_out, d_h, d_c, w_hh, k, m, e, a):
     """Backpropagation through time, given per-step factors: with dh the gradient reaching
     h[t], dc = dc[t+1 → t] + dh*k; the gates before the output gate get dc*e, the output gate
-    dh*a; c[t-1] gets dc*m and h[t-1] the gates' gradient through w_hh."""
+    dh*a; c[t-1] gets dc*m and h[t-1] the gates' gradient through w_hh (plus its own output's)."""
     steps, batch, n, hidden = e.shape
     d_gates = e.new_empty(steps, batch, (n + 1) * hidden)
-    dh_next = d_h if d_h is not None else torch.zeros_like(d_out[0])
-    dc_next = d_c if d_c is not None else torch.zeros_like(d_out[0])
+    d_first = d_gates[..., :n * hidden].unflatten(-1, (n, hidden)).unbind(0)  # per-step views, made once
+    d_o, gates, outs = d_gates[..., n * hidden:].unbind(0), d_gates.unbind(0), d_out.unbind(0)
+    dh, dc_next = outs[-1] + d_h, d_c
     for t in range(steps - 1, -1, -1):
-        dh = d_out[t] + dh_next
         dc = torch.addcmul(dc_next, dh, k[t])
-        torch.mul(e[t], dc[:, None], out=d_gates[t, :, :n * hidden].unflatten(1, (n, hidden)))
-        torch.mul(dh, a[t], out=d_gates[t, :, n * hidden:])
+        torch.mul(e[t], dc[:, None], out=d_first[t])
+        torch.mul(dh, a[t], out=d_o[t])
         dc_next = dc * m[t]
-        dh_next = d_gates[t] @ w_hh
-    return d_gates, dh_next, dc_next
+        dh = torch.addmm(outs[t - 1], gates[t], w_hh) if t else gates[0] @ w_hh
+    return d_gates, dh, dc_next
 
 
 def _peephole_peep_grad(d_gates, cells):
