@@ -37,7 +37,7 @@ MAX_UNITS = 1_000  # units per sample (--units)
 SEED_RANGE = 2**63  # seeds are in [0, 2**63)
 MIN_TEMPERATURE = 1e-6  # far lower divides the logits past what float32 holds (inf, then nan)
 
-CELLS = ("lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled")
+CELLS = ("lstm", "gru", "rnn", "lstm-peephole", "lstm-coupled", "gru-colah")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -86,6 +86,8 @@ class TrainConfig:
                                         "domain's guide (see `sample --guided`), to chart both rates.",
                                  flag="--score-guided/--no-score-guided")
     device: str = setting("auto", f"{', '.join(DEVICES[:-1])} or {DEVICES[-1]}.")
+    threads: int = setting(0, "CPU threads; 0: torch's default split between the processes training on this "
+                              "machine now, re-counted as they start and stop.")
     compile: bool = setting(False, "torch.compile the training step (worth it on a GPU; slow to start).",
                             flag="--compile/--no-compile")
     seed: int = setting(1337, "Seeds the weights, dropout and the samples drawn during training: same seed, same run.")
@@ -290,6 +292,7 @@ def validate(config: RunConfig) -> None:
            f"score_samples x length is over the {MAX_BATCH_CHARS:,}-character limit of a sample batch")
     _check(t.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, not {t.device!r}")
     _check(isinstance(t.compile, bool), "compile must be true or false")
+    _check(_is_int(t.threads) and 0 <= t.threads <= 1024, "threads must be an integer in [0, 1024] (0: auto)")
     _seed(t.seed)
     _check(_is_int(t.max_vocab) and 2 <= t.max_vocab <= 65536, "max_vocab must be an integer in [2, 65536]")
     validate_sample(s)

@@ -34,6 +34,7 @@ from playground.engine.data import Dataset, StreamBatches, eval_windows
 from playground.engine.model import CharRNN, n_params
 from playground.engine.sample import Shaping, sample, streamed
 from playground.engine.steering import Steering
+from playground.engine.threads import CoreShare
 from playground.errors import PlaygroundError
 from playground.events import (CheckpointSaved, EvalCompleted, EvalStarted, Event, RunFinished, RunStarted,
                                SampleGenerated, SamplesDrawn, StepCompleted)
@@ -248,7 +249,11 @@ def train(config: RunConfig, dataset: Dataset, save: Saver, *, domain: str = "te
     yield RunStarted(run_dir=run_dir, domain=domain, config=config.to_dict(), n_params=n_params(model),
                      vocab_size=len(dataset.vocab), step=state.step,
                      device=device.type + (f" x{world.size}" if world.size > 1 else ""))
-    yield from loop.run(state)
+    with CoreShare(t.threads) as cores:  # its share of the CPU cores, re-counted as other trainings come and go
+        for event in loop.run(state):
+            if isinstance(event, StepCompleted):
+                cores.adjust()
+            yield event
 
 
 class Loop:
