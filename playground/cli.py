@@ -560,6 +560,85 @@ def sweep(
 
 
 @command()
+def race(
+    domain: DomainArg,
+    cells: Annotated[str, typer.Option(help="Cells to race, separated by commas.")] = "lstm,gru,rnn,lstm-peephole,lstm-coupled",
+    params: Annotated[str, typer.Option(help="Parameters per model (1M, 250k): each cell's hidden size is chosen "
+                                             "to come closest.")] = "1M",
+    budget: Annotated[float, typer.Option(help="Seconds of training per cell.")] = 300,
+    layers: Annotated[int, typer.Option(help="Stacked layers, for every cell.")] = 2,
+    config_file: Annotated[Optional[Path], _opt("TOML file of other training settings, for every cell.", "--config")] = None,
+    out_dir: Annotated[Optional[Path], _opt("The race's folder [default: $PLAYGROUND_HOME/runs/race-DOMAIN-TIMESTAMP].",
+                                            "--out")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as one JSON document.")] = False,
+    offline: OfflineOpt = False,
+) -> None:
+    """Race recurrent cells: each sized to the same parameter count and trained for the same
+    budget, one after another; a table of steps, chars/s, full-validation loss and valid rate
+    (with its interval and the ceiling), a chart (race.svg) and race.json in the race's folder,
+    and each cell's run folder inside it (open them with `tui --checkpoint` or `report`)."""
+    from playground import race as cell_race
+    from playground.engine.config import CELLS
+
+    target = resolve_domain(domain)
+    chosen, count = cell_race.parse_cells(cells, CELLS), cell_race.parse_params(params)
+    if not (math.isfinite(budget) and budget > 0) or not 1 <= layers <= 16:
+        raise PlaygroundError("--budget must be a positive number of seconds and --layers in 1..16")
+    from playground.engine.config import read_config_file
+
+    settings = {**(read_config_file(config_file) if config_file else {}), "layers": layers}
+    corpus_ready(target, offline)
+    folder = out_dir or _race_folder(target.name)
+    entries = []
+    with err.status("racing…") as status:
+        watch = functools.partial(_race_progress, status, budget)
+        for entry in cell_race.race(target, chosen, count, budget, folder, settings, watch):
+            entries.append(entry)
+            err.print(f"{entry.cell}: {entry.steps} steps, val {entry.val_loss or math.nan:.4f} nats/char", highlight=False)
+    _race_results(folder, target.name, count, budget, entries, as_json)
+
+
+def _race_folder(name: str) -> Path:
+    from playground.corpora import home
+    from playground.run_folder import RunFolder
+
+    return RunFolder.reserve(home() / "runs", f"race-{name}").path
+
+
+def _race_progress(status, budget: float, cell: str, event) -> None:
+    from playground.events import StepCompleted
+
+    if isinstance(event, StepCompleted):
+        status.update(f"{cell}: step {event.step:,}, loss {event.loss:.3f}, {event.chars_per_s:,.0f} chars/s, "
+                      f"{event.elapsed_s:.0f}/{budget:g} s")
+
+
+def _race_results(folder: Path, domain: str, params: int, budget: float, entries, as_json: bool) -> None:
+    """race.json and race.svg in the race's folder, then the table (or the JSON)."""
+    from playground.atomic import write_text_atomic
+    from playground.console import percent
+    from playground.report_charts import race_chart
+
+    document = {"domain": domain, "params": params, "budget_s": budget, "folder": str(folder),
+                "cells": [entry.to_dict() for entry in entries]}
+    write_text_atomic(folder / "race.json", json.dumps(document, indent=2) + "\n")
+    write_text_atomic(folder / "race.svg", race_chart([(e.cell, e.curve) for e in entries]))
+    if as_json:
+        print(json.dumps(document, indent=2))
+        return
+    table = Table("cell", "hidden", "params", "steps", "chars/s", "val nats/char", "bits/char", "valid (95% CI)",
+                  "ceiling", title=f"{domain}: {params:,} parameters, {budget:g} s each")
+    for e in entries:
+        v = e.valid or {}
+        ci = f" ({percent(v['valid_ci'][0])}–{percent(v['valid_ci'][1])})" if v.get("valid_ci") else ""
+        table.add_row(e.cell, str(e.hidden), f"{e.params:,}", f"{e.steps:,}", f"{e.chars_per_s:,.0f}",
+                      "–" if e.val_loss is None else f"{e.val_loss:.4f}", "–" if e.bits is None else f"{e.bits:.3f}",
+                      percent(v.get("valid_rate")) + ci, percent(v.get("ceiling")))
+    out.print(table)
+    out.print(f"chart: {folder / 'race.svg'}; runs: {folder}/CELL (playground report {folder}/*/)", soft_wrap=True)
+
+
+@command()
 def report(
     runs: Annotated[list[Path], typer.Argument(help="One or more run folders (a run still training is read as it stands).",
                                                show_default=False)],

@@ -123,3 +123,13 @@ def speed_chart(runs: Sequence[RunHistory]) -> str:
     if len(runs) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     return _svg(fig)
+
+
+def race_chart(curves: Sequence[tuple[str, Sequence[tuple[float, float]]]]) -> str:
+    """A cell race: each cell's full-validation loss against the seconds it had trained."""
+    fig, ax = _figure("Cell race: validation loss against training time", "nats/char")
+    ax.set_xlabel("seconds of training")
+    for index, (label, points) in enumerate(curves):
+        ax.plot([p[0] for p in points], [p[1] for p in points], "o-", color=f"C{index}", markersize=3.5, label=label)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+    return _svg(fig)
