@@ -212,12 +212,14 @@ def fetched(target, said, source: str | None = None, force: bool = False) -> Non
 
 OfflineOpt = Annotated[bool, typer.Option(
     "--offline", envvar="PLAYGROUND_OFFLINE",
-    help="Never download: a corpus that is not here is an error (PLAYGROUND_OFFLINE=1 does the same).")]
+    help="Never download a missing corpus (PLAYGROUND_OFFLINE=1 does the same): training stops with an error; "
+         "scoring goes on without it, novelty unknown.")]
 
 
-def corpus_ready(target, offline: bool) -> None:
+def corpus_ready(target, offline: bool, needed: bool = True) -> None:
     """Check ``target``'s corpus before the slow work, fetching it first if it is missing
-    (one line says so) unless ``offline``; a corpus that cannot be had is one error line."""
+    (one line says so) unless ``offline``. A corpus that is ``needed`` (to train) and cannot be
+    had is one error line; scoring goes on without one (novelty is then unknown)."""
     from playground import corpora
 
     if corpora.find_corpus(target) is None and target.corpus.sources and not offline and not _torchrun_rank():
@@ -225,7 +227,8 @@ def corpus_ready(target, offline: bool) -> None:
         err.print(f"the {target.name} corpus is not here yet: fetching it from upstream "
                   f"({files} file{'s' if files > 1 else ''}; --offline stops this)", soft_wrap=True)
         fetched(target, err)
-    corpora.corpus_path(target)  # missing or damaged: its one line, saying how to mend it
+    if needed or corpora.find_corpus(target) is not None:
+        corpora.corpus_path(target)  # missing or damaged: its one line, saying how to mend it
 
 
 def _torchrun_rank() -> bool:
@@ -434,7 +437,7 @@ def sample(
     domain = sampler.domain
     if score or strict:
         scoring.check_scorer(domain, strict)
-        corpus_ready(domain, offline)
+        corpus_ready(domain, offline, needed=False)
         measured_first(domain, strict)
     judged = []
 
@@ -496,7 +499,7 @@ def score(
         err.print(f"[yellow]warning:[/] {tool} is not installed; the {target.name} scorer falls back to a "
                   "weaker check (see its detail column)", soft_wrap=True)
     sources, texts = [p[0] for p in pairs], [p[1] for p in pairs]
-    corpus_ready(target, offline)  # novelty and the ceiling read it
+    corpus_ready(target, offline, needed=False)  # novelty and the ceiling read it
     measured_first(target, strict)
     judgement = scoring.judge(target, texts, strict)
     fixed = scoring.judge(target, [target.repair(t) for t in texts], strict) if repair else None
@@ -544,7 +547,7 @@ def sweep(
     domains = load_host().domains
     domain = run_domain(checkpoint, domains, required=False)  # else the checkpoint's own
     if domain is not None:
-        corpus_ready(domain, offline)
+        corpus_ready(domain, offline, needed=False)
     rows = []
     with err.status("sampling and scoring…") as status:
         for row in run_sweep(checkpoint, domain, values, n, length, seed, strict, domains, guided):

@@ -27,14 +27,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from playground.atomic import write_text_atomic
 from playground.domains import Domain, Source
-from playground.download import Progress
-from playground.download import download as _download
 from playground.errors import PlaygroundError
 from playground.memo import remembered
+
+if TYPE_CHECKING:
+    from playground.download import Progress
 
 CHUNK = 1 << 20
 
@@ -183,7 +184,9 @@ LIMITS = Limits()  # read at each call, so a test can lower them
 
 def download(url: str, dest: Path, progress: Progress | None = None) -> str:
     """Download ``url`` to ``dest`` within ``LIMITS`` (see playground.download); its sha256."""
-    return _download(url, dest, LIMITS, progress)
+    from playground.download import download as bounded  # urllib3: only when something downloads
+
+    return bounded(url, dest, LIMITS, progress)
 
 
 def fetch(domain: Domain, source: str | None = None, force: bool = False,

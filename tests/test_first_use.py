@@ -2,6 +2,7 @@
 from a server on 127.0.0.1; --offline and PLAYGROUND_OFFLINE=1 make it the one-line error."""
 
 import hashlib
+import json
 
 import pytest
 from engine_support import TINY_RUN, playground
@@ -86,3 +87,13 @@ def test_a_failed_first_fetch_is_one_line_before_any_training(poems_upstream, is
     assert len(said) == 2
     assert not (isolated_home / "corpora" / "poems").exists() and not (tmp_path / "run").exists()
 
+
+
+def test_offline_score_goes_on_without_the_corpus_and_says_novelty_is_unknown(poems_upstream, isolated_home,
+                                                                             tmp_path):
+    (sample := tmp_path / "sample.txt").write_text("a brand new poem\n")
+    result = playground("score", "poems", sample, "--json", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert "fetching" not in result.stderr and not stored(isolated_home).exists()
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["valid_rate"] == 1.0 and summary["novel_rate"] is None
