@@ -581,14 +581,12 @@ def race(
     (with its interval and the ceiling), a chart (race.svg) and race.json in the race's folder,
     and each cell's run folder inside it (open them with `tui --checkpoint` or `report`)."""
     from playground import race as cell_race
-    from playground.engine.config import CELLS
+    from playground.engine.config import CELLS, read_config_file
 
     target = resolve_domain(domain)
     chosen, count = cell_race.parse_cells(cells, CELLS), cell_race.parse_params(params)
     if not (math.isfinite(budget) and budget > 0) or not 1 <= layers <= 16:
         raise PlaygroundError("--budget must be a positive number of seconds and --layers in 1..16")
-    from playground.engine.config import read_config_file
-
     settings = {**(read_config_file(config_file) if config_file else {}), "layers": layers}
     corpus_ready(target, offline)
     folder = out_dir or _race_folder(target.name)
