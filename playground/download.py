@@ -82,8 +82,8 @@ class _Body:
             self._receive(response)
             self.complete = True
             return retry
-        except (ProtocolError, ReadTimeoutError, _Short) as exc:
-            retry = retry.increment("GET", self.url, error=exc if not isinstance(exc, _Short) else ProtocolError(exc))
+        except (ProtocolError, ReadTimeoutError) as exc:  # _Short among them
+            retry = retry.increment("GET", self.url, error=exc)
             retry.sleep()
             return retry
         finally:
@@ -120,8 +120,8 @@ class _Body:
             raise _Short(f"the body ended after {self.done:,} of the {self.total:,} bytes it announced")
 
 
-class _Short(Exception):
-    """The body ended before its Content-Length."""
+class _Short(ProtocolError):
+    """The body ended before its Content-Length: a dropped connection, retried like one."""
 
 
 def _range_start(response: Any) -> int | None:
@@ -139,8 +139,8 @@ def _failure(url: str, exc: BaseException | None, limits: Limits, late: bool, re
     if isinstance(exc, MaxRetryError):  # spent: inside one request (urllib3's own count), or by a resume
         tries = tries or f" (after {limits.retries + 1} tries)"
         exc = exc.reason or exc
-    if isinstance(exc, ProtocolError) and isinstance(exc.args[0], _Short):
-        return PlaygroundError(f"download failed: {url}: {exc.args[0]}{tries}; nothing was kept")
+    if isinstance(exc, _Short):
+        return PlaygroundError(f"download failed: {url}: {exc}{tries}; nothing was kept")
     if isinstance(exc, (ReadTimeoutError, TimeoutError, socket.timeout)) or "timed out" in str(exc):
         return PlaygroundError(f"download stopped: {url}: no data for {limits.stall_s:g} s (the stall timeout){tries}")
     if isinstance(exc, URLSchemeUnknown):
